@@ -1,0 +1,117 @@
+//! Batch: every record under a folder, through the whole pipeline. Organisation files
+//! and other data in the folder are recognised by their `kind` and skipped; a bad record
+//! is reported and the batch goes on.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::{Engine, Format, LangForm};
+
+/// What a batch did with one file.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A record, rendered; the files written.
+    Rendered { id: String, files: Vec<PathBuf> },
+    /// A record that failed; nothing was written for it.
+    Failed(Error),
+    /// Not a record: an organisation file, or data of some other kind.
+    Skipped { reason: String },
+}
+
+#[derive(Debug)]
+pub struct Report {
+    pub outcomes: Vec<(PathBuf, Outcome)>,
+}
+
+impl Report {
+    pub fn count(&self, matches: impl Fn(&Outcome) -> bool) -> usize {
+        self.outcomes.iter().filter(|(_, outcome)| matches(outcome)).count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.count(|outcome| matches!(outcome, Outcome::Failed(_)))
+    }
+}
+
+/// Every YAML and JSON file under `dir`, in a stable order.
+pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(folder) = pending.pop() {
+        let entries = std::fs::read_dir(&folder)
+            .map_err(|source| Error::Io { path: folder.clone(), action: "read the folder", source })?;
+        for entry in entries {
+            let path = entry.map_err(|source| Error::Io { path: folder.clone(), action: "read the folder", source })?.path();
+            let hidden = path.file_name().is_some_and(|name| name.to_string_lossy().starts_with('.'));
+            if hidden {
+                continue;
+            }
+            if path.is_dir() {
+                pending.push(path);
+            } else if path
+                .extension()
+                .and_then(|ext| ext.to_str())
+                .is_some_and(|ext| matches!(ext.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Runs the pipeline on every record under `dir`, writing into `out`. `progress` is
+/// told about each file as it is done.
+pub fn run(
+    engine: &Engine,
+    dir: &Path,
+    out: &Path,
+    forms: &[LangForm],
+    formats: &[Format],
+    mut progress: impl FnMut(&Path, &Outcome),
+) -> Result<Report, Error> {
+    let mut outcomes = Vec::new();
+    let mut ids: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for path in discover(dir)? {
+        let outcome = process(engine, &path, out, forms, formats, &mut ids);
+        progress(&path, &outcome);
+        outcomes.push((path, outcome));
+    }
+    Ok(Report { outcomes })
+}
+
+fn process(
+    engine: &Engine,
+    path: &Path,
+    out: &Path,
+    forms: &[LangForm],
+    formats: &[Format],
+    ids: &mut BTreeMap<String, PathBuf>,
+) -> Outcome {
+    let tree = match crate::record::read_text(path).and_then(|text| crate::record::parse_untyped(path, &text)) {
+        Ok(tree) => tree,
+        Err(err) => return Outcome::Failed(err),
+    };
+    match crate::record::kind_of(&tree) {
+        Some("record") => {}
+        Some(other) => return Outcome::Skipped { reason: format!("a `{other}` file") },
+        None => return Outcome::Skipped { reason: "not a record (no `kind: record`)".into() },
+    }
+    let result = engine.load(path).and_then(|register| {
+        if let Some(first) = ids.get(&register.record.id) {
+            return Err(Error::Input(crate::InputError::new(
+                path,
+                "id".into(),
+                None,
+                format!("the id `{}` is already used by {}; output files are named by id, so each must be unique", register.record.id, first.display()),
+            )));
+        }
+        ids.insert(register.record.id.clone(), path.to_owned());
+        let outputs = engine.produce(&register, forms, formats)?;
+        let files = crate::output::write_outputs(out, &outputs)?;
+        Ok(Outcome::Rendered { id: register.record.id.clone(), files })
+    });
+    result.unwrap_or_else(Outcome::Failed)
+}

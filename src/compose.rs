@@ -1,0 +1,580 @@
+//! The compose stage: a register and a language form give one [`Document`], the value
+//! both renderers read. The fixed texts come from `templates/<lang>.yaml`, one
+//! Handlebars template per text, filled with the record's data; this module decides
+//! only which texts appear, in what order, and how they are numbered.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use handlebars::Handlebars;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::assets::Assets;
+use crate::error::Error;
+use crate::record::{Art6, Art9, Date, Lang, Localized, Person, Register, StatuteRef};
+use crate::statutes::StatuteCatalog;
+
+/// A language form of a notice: one language, or both in one document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LangForm {
+    Fi,
+    Sv,
+    FiSv,
+}
+
+impl LangForm {
+    pub const ALL: [LangForm; 3] = [LangForm::Fi, LangForm::Sv, LangForm::FiSv];
+
+    /// The languages the form carries, in the order they appear.
+    pub fn languages(self) -> &'static [Lang] {
+        match self {
+            LangForm::Fi => &[Lang::Fi],
+            LangForm::Sv => &[Lang::Sv],
+            LangForm::FiSv => &[Lang::Fi, Lang::Sv],
+        }
+    }
+
+    /// The form's part of an output file name: `fi`, `sv` or `fi-sv`.
+    pub fn file_code(self) -> &'static str {
+        match self {
+            LangForm::Fi => "fi",
+            LangForm::Sv => "sv",
+            LangForm::FiSv => "fi-sv",
+        }
+    }
+
+    /// The forms a record is published in by default: each declared language, and the
+    /// bilingual form when it declares both.
+    pub fn defaults(declared: &[Lang]) -> Vec<LangForm> {
+        let mut forms = Vec::new();
+        if declared.contains(&Lang::Fi) {
+            forms.push(LangForm::Fi);
+        }
+        if declared.contains(&Lang::Sv) {
+            forms.push(LangForm::Sv);
+        }
+        if forms.len() == 2 {
+            forms.push(LangForm::FiSv);
+        }
+        forms
+    }
+}
+
+/// One notice, composed: everything either renderer prints, and nothing about how.
+#[derive(Clone, Debug, Serialize)]
+pub struct Document {
+    /// The document title for metadata: PDF `/Title`, DOCX `dc:title`.
+    pub title: String,
+    /// The main language; the first part's.
+    pub lang: Lang,
+    pub author: String,
+    pub subject: String,
+    pub date: Date,
+    pub header: Header,
+    pub parts: Vec<Part>,
+}
+
+/// The SFS 2487 title block, repeated at the top of every page.
+#[derive(Clone, Debug, Serialize)]
+pub struct Header {
+    /// Organisation and body, at the top left.
+    pub organisation: Vec<String>,
+    /// TIETOSUOJASELOSTE, DATASKYDDSBESKRIVNING, or both.
+    pub doc_type: String,
+    pub date: String,
+    pub reference: Option<String>,
+}
+
+/// The full text in one language.
+#[derive(Clone, Debug, Serialize)]
+pub struct Part {
+    pub lang: Lang,
+    /// The register's name, the part's title.
+    pub heading: String,
+    pub intro: String,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Section {
+    /// `1`, `7.2`: computed here so that both renderers number alike.
+    pub number: String,
+    pub heading: String,
+    pub blocks: Vec<Block>,
+    pub subsections: Vec<Section>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Block {
+    Paragraph { text: String },
+    List { items: Vec<String> },
+    /// Label-value rows, e.g. Osoite / Risto Rytin katu 36; a value may have several lines.
+    Fields { rows: Vec<Field> },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Field {
+    pub label: String,
+    pub lines: Vec<String>,
+}
+
+/// The fixed texts of every language, compiled once per process.
+pub struct Texts {
+    registry: Handlebars<'static>,
+    statutes: Arc<StatuteCatalog>,
+}
+
+impl Texts {
+    /// Compiles the text templates of every language and loads the statute catalog.
+    /// Both languages must define the same texts, so a text never goes missing in one.
+    pub fn load(assets: &Assets) -> Result<Texts, Error> {
+        let statutes = Arc::new(StatuteCatalog::load(&assets.statutes)?);
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        registry.register_escape_fn(handlebars::no_escape);
+        let mut keys_per_language = Vec::new();
+        for (lang, asset) in &assets.texts {
+            let broken = |message: String| Error::Template { name: asset.name.clone(), message };
+            let tree: Value = serde_yaml_ng::from_str(&asset.text).map_err(|err| broken(err.to_string()))?;
+            let mut flat = BTreeMap::new();
+            flatten("", &tree, &mut flat).map_err(broken)?;
+            for (key, source) in &flat {
+                registry
+                    .register_template_string(&format!("{lang}/{key}"), source)
+                    .map_err(|err| broken(format!("{key}: {err}")))?;
+            }
+            keys_per_language.push((asset.name.clone(), flat.into_keys().collect::<Vec<_>>()));
+        }
+        let (first_name, first_keys) = &keys_per_language[0];
+        for (name, keys) in &keys_per_language[1..] {
+            let unmatched = first_keys.iter().find(|key| !keys.contains(key)).or_else(|| keys.iter().find(|key| !first_keys.contains(key)));
+            if let Some(key) = unmatched {
+                return Err(Error::Template {
+                    name: name.clone(),
+                    message: format!("the text `{key}` is in only one of {first_name} and {name}; every language needs every text"),
+                });
+            }
+        }
+        Ok(Texts { registry, statutes })
+    }
+
+    pub fn statutes(&self) -> &Arc<StatuteCatalog> {
+        &self.statutes
+    }
+
+    fn render(&self, lang: Lang, key: &str, data: &Value) -> Result<String, Error> {
+        self.registry
+            .render(&format!("{lang}/{key}"), data)
+            .map(|text| text.trim().to_owned())
+            .map_err(|err| Error::Template { name: format!("templates/{lang}.yaml: {key}"), message: err.to_string() })
+    }
+}
+
+fn flatten(prefix: &str, tree: &Value, out: &mut BTreeMap<String, String>) -> Result<(), String> {
+    match tree {
+        Value::Object(map) => {
+            for (key, value) in map {
+                let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                flatten(&path, value, out)?;
+            }
+            Ok(())
+        }
+        Value::String(text) => {
+            out.insert(prefix.to_owned(), text.clone());
+            Ok(())
+        }
+        _ => Err(format!("`{prefix}` must be a text or a group of texts")),
+    }
+}
+
+/// Composes the notice of `register` in `form`.
+pub fn compose(texts: &Texts, register: &Register, form: LangForm) -> Result<Document, Error> {
+    let record = &register.record;
+    let organisation = &register.organisation;
+    let primary = form.languages()[0];
+    let mut parts = Vec::new();
+    for &lang in form.languages() {
+        parts.push(Composer { texts, register, lang, data: context(register, lang) }.part()?);
+    }
+
+    let mut titles = Vec::new();
+    let mut doc_types = Vec::new();
+    let mut org_lines: Vec<String> = Vec::new();
+    for &lang in form.languages() {
+        let data = context(register, lang);
+        titles.push(texts.render(lang, "title", &data)?);
+        doc_types.push(texts.render(lang, "doc_type", &data)?);
+        for line in [Some(organisation.name.get(lang)), record.controller_body.as_ref().map(|b| b.get(lang))].into_iter().flatten() {
+            if !org_lines.iter().any(|seen| seen == line) {
+                org_lines.push(line.to_owned());
+            }
+        }
+    }
+    Ok(Document {
+        title: titles.join(" – "),
+        lang: primary,
+        author: organisation.name.get(primary).to_owned(),
+        subject: texts.render(primary, "subject", &context(register, primary))?,
+        date: record.document.date,
+        header: Header {
+            organisation: org_lines,
+            doc_type: doc_types.join(" – "),
+            date: record.document.date.finnish(),
+            reference: record.document.reference.clone(),
+        },
+        parts,
+    })
+}
+
+/// The values a language's templates may use.
+fn context(register: &Register, lang: Lang) -> Value {
+    let record = &register.record;
+    let art6 = &record.legal_basis.gdpr_art6;
+    let consent = art6.contains(&Art6::A) || record.legal_basis.gdpr_art9.contains(&Art9::A);
+    json!({
+        "register": record.name.get(lang),
+        "organisation": register.organisation.name.get(lang),
+        "task_class": record.task_class,
+        "consent": consent,
+        "objection": art6.contains(&Art6::E) || art6.contains(&Art6::F),
+        "portability": art6.contains(&Art6::A) || art6.contains(&Art6::B),
+        "erasure_exempt": !(art6.contains(&Art6::A) || art6.contains(&Art6::B)),
+        "rights_address": register.organisation.rights.address.get(lang),
+        "forms": register.organisation.rights.forms.as_ref().map(|forms| forms.get(lang)),
+    })
+}
+
+/// Builds one language's part.
+struct Composer<'a> {
+    texts: &'a Texts,
+    register: &'a Register,
+    lang: Lang,
+    data: Value,
+}
+
+impl Composer<'_> {
+    fn text(&self, key: &str) -> Result<String, Error> {
+        self.texts.render(self.lang, key, &self.data)
+    }
+
+    fn text_with(&self, key: &str, extra: Value) -> Result<String, Error> {
+        let mut data = self.data.clone();
+        if let (Value::Object(map), Value::Object(more)) = (&mut data, extra) {
+            map.extend(more);
+        }
+        self.texts.render(self.lang, key, &data)
+    }
+
+    fn local(&self, text: &Localized) -> String {
+        text.get(self.lang).to_owned()
+    }
+
+    fn locals(&self, texts: &[Localized]) -> Vec<String> {
+        texts.iter().map(|text| self.local(text)).collect()
+    }
+
+    fn paragraphs(&self, texts: &[Localized]) -> Vec<Block> {
+        texts.iter().map(|text| Block::Paragraph { text: self.local(text) }).collect()
+    }
+
+    fn cite(&self, citations: &[StatuteRef]) -> Vec<String> {
+        citations.iter().map(|citation| self.texts.statutes.cite(citation, self.lang)).collect()
+    }
+
+    fn field(&self, label: &str, lines: Vec<String>) -> Result<Option<Field>, Error> {
+        let lines: Vec<String> = lines.into_iter().filter(|line| !line.trim().is_empty()).collect();
+        if lines.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Field { label: self.text(&format!("labels.{label}"))?, lines }))
+    }
+
+    /// A person's rows: name and title on one line, then address, phone and email.
+    fn person_lines(&self, person: &Person) -> Vec<String> {
+        let title = person.title.get(self.lang);
+        let mut lines = vec![match &person.name {
+            Some(name) => format!("{name}, {title}"),
+            None => title.to_owned(),
+        }];
+        lines.extend(person.address.as_ref().map(|address| address.get(self.lang).to_owned()));
+        lines.extend(person.phone.clone());
+        lines.extend(person.email.clone());
+        lines
+    }
+
+    fn part(&self) -> Result<Part, Error> {
+        let record = &self.register.record;
+        let mut sections: Vec<(String, Vec<Block>, Vec<(String, Vec<Block>)>)> = Vec::new();
+        let mut add = |heading: String, blocks: Vec<Block>, subsections: Vec<(String, Vec<Block>)>| {
+            sections.push((heading, blocks, subsections));
+        };
+
+        add(self.text("headings.controller")?, vec![self.controller_fields()?], vec![]);
+
+        let mut persons = Vec::new();
+        if let Some(person) = &record.responsible {
+            persons.extend(self.field("responsible", self.person_lines(person))?);
+        }
+        if let Some(person) = &record.contact {
+            persons.extend(self.field("contact", self.person_lines(person))?);
+        }
+        if !persons.is_empty() {
+            add(self.text("headings.persons")?, vec![Block::Fields { rows: persons }], vec![]);
+        }
+
+        let dpo = self.field("dpo", self.person_lines(&self.register.organisation.dpo))?;
+        add(self.text("headings.dpo")?, vec![Block::Fields { rows: dpo.into_iter().collect() }], vec![]);
+
+        add(self.text("headings.purposes")?, self.paragraphs(&record.purposes), vec![]);
+        add(self.text("headings.legal_basis")?, self.legal_basis()?, vec![]);
+
+        if !record.data_subjects.is_empty() {
+            add(self.text("headings.data_subjects")?, vec![Block::List { items: self.locals(&record.data_subjects) }], vec![]);
+        }
+
+        let (category_blocks, sub_registers) = self.data_categories()?;
+        add(self.text("headings.data_categories")?, category_blocks, sub_registers);
+
+        let mut sources = vec![Block::List { items: self.locals(&record.sources) }];
+        if let Some(obligation) = &record.obligation {
+            sources.push(Block::Paragraph { text: self.local(obligation) });
+        }
+        add(self.text("headings.sources")?, sources, vec![]);
+
+        add(self.text("headings.disclosures")?, self.disclosures()?, vec![]);
+        add(self.text("headings.transfers")?, self.transfers()?, vec![]);
+        add(self.text("headings.processors")?, self.processors()?, vec![]);
+
+        let (security, security_parts) = self.security()?;
+        add(self.text("headings.security")?, security, security_parts);
+
+        let mut retention = self.paragraphs(&record.retention.text);
+        if record.task_class.is_some() {
+            retention.push(Block::Paragraph { text: self.text("paragraphs.retention_plan")? });
+        }
+        add(self.text("headings.retention")?, retention, vec![]);
+
+        let automated = match &record.automated_decisions {
+            Some(text) => self.local(text),
+            None => self.text("paragraphs.automated_none")?,
+        };
+        add(self.text("headings.automated")?, vec![Block::Paragraph { text: automated }], vec![]);
+
+        add(self.text("headings.rights")?, self.rights()?, vec![]);
+        add(self.text("headings.complaint")?, vec![Block::Paragraph { text: self.text("paragraphs.complaint")? }], vec![]);
+
+        if !record.document.history.is_empty() {
+            add(self.text("headings.history")?, vec![self.history()?], vec![]);
+        }
+
+        let sections = sections
+            .into_iter()
+            .enumerate()
+            .map(|(index, (heading, blocks, subsections))| {
+                let number = (index + 1).to_string();
+                let subsections = subsections
+                    .into_iter()
+                    .enumerate()
+                    .map(|(sub, (heading, blocks))| Section {
+                        number: format!("{number}.{}", sub + 1),
+                        heading,
+                        blocks,
+                        subsections: Vec::new(),
+                    })
+                    .collect();
+                Section { number, heading, blocks, subsections }
+            })
+            .collect();
+
+        Ok(Part { lang: self.lang, heading: self.local(&record.name), intro: self.text("paragraphs.intro")?, sections })
+    }
+
+    fn controller_fields(&self) -> Result<Block, Error> {
+        let organisation = &self.register.organisation;
+        let record = &self.register.record;
+        let rows = [
+            self.field("name", vec![organisation.name.get(self.lang).to_owned()])?,
+            self.field("body", record.controller_body.iter().map(|body| self.local(body)).collect())?,
+            self.field("address", vec![organisation.address.get(self.lang).to_owned()])?,
+            self.field("phone", organisation.phone.iter().cloned().collect())?,
+            self.field("email", organisation.email.iter().cloned().collect())?,
+            self.field("website", organisation.website.iter().cloned().collect())?,
+            self.field("business_id", organisation.business_id.iter().cloned().collect())?,
+        ];
+        Ok(Block::Fields { rows: rows.into_iter().flatten().collect() })
+    }
+
+    fn legal_basis(&self) -> Result<Vec<Block>, Error> {
+        let basis = &self.register.record.legal_basis;
+        let mut blocks = vec![Block::Paragraph { text: self.text("paragraphs.art6_intro")? }];
+        let points = basis
+            .gdpr_art6
+            .iter()
+            .map(|point| self.text(&format!("art6.{}", point_letter(point))))
+            .collect::<Result<Vec<_>, _>>()?;
+        blocks.push(Block::List { items: points });
+        if !basis.gdpr_art9.is_empty() {
+            blocks.push(Block::Paragraph { text: self.text("paragraphs.art9_intro")? });
+            let points = basis
+                .gdpr_art9
+                .iter()
+                .map(|point| self.text(&format!("art9.{}", point_letter(point))))
+                .collect::<Result<Vec<_>, _>>()?;
+            blocks.push(Block::List { items: points });
+        }
+        if !basis.statutes.is_empty() {
+            blocks.push(Block::Paragraph { text: self.text("paragraphs.statutes_intro")? });
+            blocks.push(Block::List { items: self.cite(&basis.statutes) });
+        }
+        if let Some(explanation) = &basis.explanation {
+            blocks.push(Block::Paragraph { text: self.local(explanation) });
+        }
+        Ok(blocks)
+    }
+
+    fn data_categories(&self) -> Result<(Vec<Block>, Vec<(String, Vec<Block>)>), Error> {
+        let record = &self.register.record;
+        let mut blocks = Vec::new();
+        let mut sub_registers = Vec::new();
+        for group in &record.data_categories {
+            let list = Block::List { items: self.locals(&group.items) };
+            match &group.name {
+                Some(name) => sub_registers.push((self.local(name), vec![list])),
+                None => blocks.push(list),
+            }
+        }
+        if let Some(secrecy) = &record.secrecy {
+            let mut text = self.local(&secrecy.text);
+            let grounds = self.cite(&secrecy.statutes);
+            if !grounds.is_empty() {
+                text = self.text_with("paragraphs.secrecy_grounds", json!({ "text": text, "grounds": grounds.join("; ") }))?;
+            }
+            blocks.push(Block::Paragraph { text });
+        }
+        Ok((blocks, sub_registers))
+    }
+
+    fn disclosures(&self) -> Result<Vec<Block>, Error> {
+        let record = &self.register.record;
+        if record.disclosures.is_empty() {
+            return Ok(vec![Block::Paragraph { text: self.text("paragraphs.disclosures_none")? }]);
+        }
+        let items = record
+            .disclosures
+            .iter()
+            .map(|disclosure| {
+                let mut item = self.local(&disclosure.recipient);
+                let mut grounds: Vec<String> = disclosure.basis.iter().map(|basis| self.local(basis)).collect();
+                grounds.extend(self.cite(&disclosure.statutes));
+                if !grounds.is_empty() {
+                    item = format!("{item} ({})", grounds.join("; "));
+                }
+                item
+            })
+            .collect();
+        Ok(vec![Block::List { items }])
+    }
+
+    fn transfers(&self) -> Result<Vec<Block>, Error> {
+        let record = &self.register.record;
+        if record.transfers.is_empty() {
+            return Ok(vec![Block::Paragraph { text: self.text("paragraphs.transfers_none")? }]);
+        }
+        let items = record
+            .transfers
+            .iter()
+            .map(|transfer| {
+                self.text_with(
+                    "paragraphs.transfer_item",
+                    json!({ "destination": self.local(&transfer.destination), "safeguard": self.local(&transfer.safeguard) }),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(vec![Block::Paragraph { text: self.text("paragraphs.transfers_intro")? }, Block::List { items }])
+    }
+
+    fn processors(&self) -> Result<Vec<Block>, Error> {
+        let record = &self.register.record;
+        if record.processors.is_empty() {
+            return Ok(vec![Block::Paragraph { text: self.text("paragraphs.processors_none")? }]);
+        }
+        let items = record
+            .processors
+            .iter()
+            .map(|processor| format!("{}: {}", processor.name.get(self.lang), self.local(&processor.task)))
+            .collect();
+        Ok(vec![Block::Paragraph { text: self.text("paragraphs.processors_intro")? }, Block::List { items }])
+    }
+
+    fn security(&self) -> Result<(Vec<Block>, Vec<(String, Vec<Block>)>), Error> {
+        let record = &self.register.record;
+        let blocks = self.paragraphs(&record.security.general);
+
+        let mut electronic = Vec::new();
+        if !record.systems.is_empty() {
+            electronic.push(Block::Paragraph { text: self.text("paragraphs.systems_intro")? });
+            let systems = record
+                .systems
+                .iter()
+                .map(|system| match &system.description {
+                    Some(description) => format!("{}: {}", system.name.get(self.lang), self.local(description)),
+                    None => system.name.get(self.lang).to_owned(),
+                })
+                .collect();
+            electronic.push(Block::List { items: systems });
+        }
+        electronic.extend(self.paragraphs(&record.security.electronic));
+
+        let mut manual = Vec::new();
+        match &record.manual_material {
+            Some(material) => manual.push(Block::Paragraph { text: self.local(material) }),
+            None => manual.push(Block::Paragraph { text: self.text("paragraphs.manual_none")? }),
+        }
+        manual.extend(self.paragraphs(&record.security.manual));
+
+        let mut parts = Vec::new();
+        if !electronic.is_empty() {
+            parts.push((self.text("headings.security_electronic")?, electronic));
+        }
+        parts.push((self.text("headings.security_manual")?, manual));
+        Ok((blocks, parts))
+    }
+
+    fn rights(&self) -> Result<Vec<Block>, Error> {
+        let keys = ["access", "rectification", "erasure", "restriction", "objection", "portability", "consent"];
+        let mut items = Vec::new();
+        for key in keys {
+            let text = self.text(&format!("rights.{key}"))?;
+            if !text.is_empty() {
+                items.push(text);
+            }
+        }
+        let mut blocks = vec![Block::Paragraph { text: self.text("paragraphs.rights_intro")? }, Block::List { items }];
+        for key in ["rights_how", "rights_forms", "rights_answer"] {
+            let text = self.text(&format!("paragraphs.{key}"))?;
+            if !text.is_empty() {
+                blocks.push(Block::Paragraph { text });
+            }
+        }
+        Ok(blocks)
+    }
+
+    fn history(&self) -> Result<Block, Error> {
+        let mut rows = Vec::new();
+        for entry in &self.register.record.document.history {
+            let label = match entry.event {
+                crate::record::HistoryEvent::Drafted => "drafted",
+                crate::record::HistoryEvent::Updated => "updated",
+            };
+            rows.extend(self.field(label, vec![format!("{} {}", entry.date.finnish(), entry.by)])?);
+        }
+        Ok(Block::Fields { rows })
+    }
+}
+
+/// The letter of a GDPR article point, as records and templates write it (`c`).
+fn point_letter(point: &impl Serialize) -> String {
+    serde_json::to_value(point).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default()
+}

@@ -1,0 +1,92 @@
+//! seloste: privacy notices (tietosuojaseloste / dataskyddsbeskrivning) for Finnish
+//! public-sector registers.
+//!
+//! The pipeline has one module per stage: [`record`] loads a register's YAML or JSON
+//! record and its organisation file, [`check`] applies the rules that span fields,
+//! [`compose`] turns a register and a language form into one [`compose::Document`],
+//! and [`render`] prints that document as PDF (Typst) or DOCX (docx-rs). [`batch`] runs
+//! the pipeline over a folder. [`Engine`] holds what is loaded once per process.
+
+pub mod assets;
+pub mod batch;
+pub mod check;
+pub mod compose;
+pub mod error;
+pub mod output;
+pub mod record;
+pub mod render;
+pub mod statutes;
+
+use std::path::Path;
+
+pub use assets::Assets;
+pub use compose::{Document, LangForm};
+pub use error::{Error, InputError};
+pub use output::Output;
+pub use record::Register;
+pub use render::Format;
+
+/// Everything loaded once per process: the compiled text templates, the statute
+/// catalog, the fonts and the layout.
+pub struct Engine {
+    texts: compose::Texts,
+    pdf: render::pdf::PdfRenderer,
+}
+
+impl Engine {
+    pub fn new(assets: &Assets) -> Result<Engine, Error> {
+        Ok(Engine { texts: compose::Texts::load(assets)?, pdf: render::pdf::PdfRenderer::load(assets)? })
+    }
+
+    /// Loads and checks a record and its organisation file.
+    pub fn load(&self, path: &Path) -> Result<Register, Error> {
+        record::load_register(path, self.texts.statutes())
+    }
+
+    pub fn compose(&self, register: &Register, form: LangForm) -> Result<Document, Error> {
+        compose::compose(&self.texts, register, form)
+    }
+
+    pub fn render(&self, document: &Document, format: Format, ident: &str) -> Result<Vec<u8>, Error> {
+        match format {
+            Format::Pdf => self.pdf.render(document, ident),
+            Format::Docx => render::docx::render(document),
+        }
+    }
+
+    /// The language forms to produce for `register`: the requested ones, or by default
+    /// every declared language and the bilingual form when both are declared.
+    pub fn forms_for(&self, register: &Register, requested: &[LangForm]) -> Result<Vec<LangForm>, Error> {
+        let declared = &register.record.languages;
+        if requested.is_empty() {
+            return Ok(LangForm::defaults(declared));
+        }
+        for form in requested {
+            if let Some(missing) = form.languages().iter().find(|lang| !declared.contains(lang)) {
+                let text = record::read_text(&register.path).unwrap_or_default();
+                return Err(Error::Input(InputError::new(
+                    &register.path,
+                    "languages".into(),
+                    check::line_of(&text, "languages:"),
+                    format!("the record is not published in `{missing}`, so it has no `{}` form; add `{missing}` to its languages and its texts", form.file_code()),
+                )));
+            }
+        }
+        Ok(requested.to_vec())
+    }
+
+    /// Produces every requested file of one register in memory, named
+    /// `<id>.<form>.<ext>`. Nothing is returned unless everything succeeded.
+    pub fn produce(&self, register: &Register, forms: &[LangForm], formats: &[Format]) -> Result<Vec<Output>, Error> {
+        let mut outputs = Vec::new();
+        for &form in &self.forms_for(register, forms)? {
+            let document = self.compose(register, form)?;
+            for &format in formats {
+                let ident = format!("{}.{}", register.record.id, form.file_code());
+                let bytes = self.render(&document, format, &ident)?;
+                outputs.push(Output { file_name: format!("{ident}.{}", format.extension()), bytes });
+            }
+        }
+        Ok(outputs)
+    }
+}

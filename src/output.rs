@@ -1,0 +1,47 @@
+//! Writing results: every file appears whole or not at all.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and one rename,
+/// so that a reader, or a crash, never sees a half-written file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let io_error = |action: &'static str, source| Error::Io { path: path.to_owned(), action, source };
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_owned(), action: "create the folder", source })?;
+    let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = dir.join(format!(".{file_name}.{}.partial", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    })();
+    if let Err(source) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(io_error("write", source));
+    }
+    std::fs::rename(&temporary, path).map_err(|source| {
+        let _ = std::fs::remove_file(&temporary);
+        io_error("write", source)
+    })
+}
+
+/// One produced file, in memory until every file of its record is ready.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Writes a record's outputs into `dir`, returning the paths written.
+pub fn write_outputs(dir: &Path, outputs: &[Output]) -> Result<Vec<PathBuf>, Error> {
+    outputs
+        .iter()
+        .map(|output| {
+            let path = dir.join(&output.file_name);
+            write_atomic(&path, &output.bytes).map(|()| path)
+        })
+        .collect()
+}

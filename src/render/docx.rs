@@ -1,0 +1,278 @@
+//! DOCX through docx-rs: the same composed document as the PDF, with Word's own heading
+//! styles, real bulleted lists, and the SFS 2487 title block with PAGE and NUMPAGES fields
+//! in the page header.
+//!
+//! docx-rs 0.4 cannot write a run's language (`w:lang`) nor the title, author and
+//! language of the core properties. Both are added to the parts docx-rs builds, before
+//! they are packed: the language by [`tag_languages`], the properties by [`core_xml`].
+
+use std::io::Cursor;
+
+use docx_rs::{
+    AbstractNumbering, AlignmentType, BreakType, Docx, IndentLevel, Level, LevelJc, LevelText, LineSpacing, NumPages,
+    NumberFormat, Numbering, NumberingId, PageMargin, PageNum, Paragraph, Run, RunFonts, SpecialIndentType, Start,
+    Style, StyleType, Tab, TabValueType,
+};
+
+use crate::compose::{Block, Document, Section};
+use crate::error::Error;
+use crate::record::Lang;
+
+/// Twentieths of a point per centimetre, Word's unit of length.
+const TWIPS_PER_CM: f64 = 566.929;
+
+fn cm(value: f64) -> i32 {
+    (value * TWIPS_PER_CM).round() as i32
+}
+
+/// The SFS 2487 grid, as in the PDF layout: margins, the body column and the title block.
+const MARGIN_LEFT_CM: f64 = 2.0;
+const MARGIN_RIGHT_CM: f64 = 1.5;
+const BODY_INDENT_CM: f64 = 2.3;
+const LABEL_WIDTH_CM: f64 = 4.2;
+const BLOCK_START_CM: f64 = 9.2 - MARGIN_LEFT_CM;
+const A4_WIDTH_CM: f64 = 21.0;
+const FONT: &str = "Arial";
+const BULLETS: usize = 1;
+
+/// The bookmark that opens each language's part; [`tag_languages`] finds the parts by it.
+fn part_bookmark(lang: Lang) -> String {
+    format!("seloste_{}", lang.code())
+}
+
+pub fn render(document: &Document) -> Result<Vec<u8>, Error> {
+    let text_width = A4_WIDTH_CM - MARGIN_LEFT_CM - MARGIN_RIGHT_CM;
+    let mut docx = Docx::new()
+        .page_size(11906, 16838)
+        .page_margin(
+            PageMargin::new()
+                .top(cm(4.0))
+                .bottom(cm(2.0))
+                .left(cm(MARGIN_LEFT_CM))
+                .right(cm(MARGIN_RIGHT_CM))
+                .header(cm(1.0))
+                .footer(cm(1.0)),
+        )
+        .default_fonts(RunFonts::new().ascii(FONT).hi_ansi(FONT).cs(FONT))
+        .default_size(22)
+        .add_style(Style::new("Normal", StyleType::Paragraph).name("Normal"))
+        .add_style(
+            Style::new("Title", StyleType::Paragraph)
+                .name("Title")
+                .based_on("Normal")
+                .next("Normal")
+                .bold()
+                .size(30)
+                .line_spacing(LineSpacing::new().before(0).after(240)),
+        )
+        .add_style(heading_style("Heading1", "heading 1", 24, 0))
+        .add_style(heading_style("Heading2", "heading 2", 22, 1))
+        .add_abstract_numbering(
+            AbstractNumbering::new(BULLETS).add_level(
+                Level::new(0, Start::new(1), NumberFormat::new("bullet"), LevelText::new("•"), LevelJc::new("left"))
+                    .indent(Some(cm(BODY_INDENT_CM + 0.6)), Some(SpecialIndentType::Hanging(cm(0.6))), None, None),
+            ),
+        )
+        .add_numbering(Numbering::new(BULLETS, BULLETS))
+        .header(header(document, text_width));
+
+    let mut bookmark = 0;
+    for (index, part) in document.parts.iter().enumerate() {
+        bookmark += 1;
+        let title = Paragraph::new()
+            .style("Title")
+            .page_break_before(index > 0)
+            .add_bookmark_start(bookmark, part_bookmark(part.lang))
+            .add_run(Run::new().add_text(&part.heading))
+            .add_bookmark_end(bookmark);
+        docx = docx.add_paragraph(title).add_paragraph(body_paragraph(&part.intro));
+        for section in &part.sections {
+            docx = add_section(docx, section, 1);
+        }
+    }
+
+    let mut xml = docx.build();
+    xml.document = tag_languages(&xml.document, document.parts.iter().map(|part| part.lang));
+    xml.styles = default_language(&xml.styles, document.lang);
+    xml.doc_props.core = core_xml(document).into_bytes();
+    let mut bytes = Cursor::new(Vec::new());
+    xml.pack(&mut bytes).map_err(|err| Error::Render { what: document.title.clone(), message: err.to_string() })?;
+    Ok(bytes.into_inner())
+}
+
+fn heading_style(id: &str, name: &str, size: usize, outline: usize) -> Style {
+    Style::new(id, StyleType::Paragraph)
+        .name(name)
+        .based_on("Normal")
+        .next("Normal")
+        .bold()
+        .size(size)
+        .outline_lvl(outline)
+        .line_spacing(LineSpacing::new().before(240).after(120))
+}
+
+/// The title block at the top of every page: organisation at the left, document type,
+/// date and reference from 9.2 cm, and the page as `1 (3)` at the right margin.
+fn header(document: &Document, text_width: f64) -> docx_rs::Header {
+    let mut middle = vec![(document.header.doc_type.clone(), true), (document.header.date.clone(), false)];
+    middle.extend(document.header.reference.iter().map(|reference| (reference.clone(), false)));
+    let rows = middle.len().max(document.header.organisation.len());
+    let tabs = [Tab::new().val(TabValueType::Left).pos(cm(BLOCK_START_CM) as usize), Tab::new().val(TabValueType::Right).pos(cm(text_width) as usize)];
+
+    let mut header = docx_rs::Header::new();
+    for row in 0..rows {
+        let mut paragraph = Paragraph::new().tabs(&tabs);
+        if let Some(organisation) = document.header.organisation.get(row) {
+            paragraph = paragraph.add_run(Run::new().add_text(organisation));
+        }
+        paragraph = paragraph.add_run(Run::new().add_tab());
+        if let Some((text, bold)) = middle.get(row) {
+            let run = Run::new().add_text(text);
+            paragraph = paragraph.add_run(if *bold { run.bold() } else { run });
+        }
+        if row == 0 {
+            paragraph = paragraph
+                .add_run(Run::new().add_tab())
+                .add_page_num(PageNum::new())
+                .add_run(Run::new().add_text(" ("))
+                .add_num_pages(NumPages::new())
+                .add_run(Run::new().add_text(")"));
+        }
+        header = header.add_paragraph(paragraph);
+    }
+    header
+}
+
+fn body_paragraph(text: &str) -> Paragraph {
+    Paragraph::new()
+        .indent(Some(cm(BODY_INDENT_CM)), None, None, None)
+        .line_spacing(LineSpacing::new().after(120))
+        .add_run(Run::new().add_text(text))
+}
+
+fn add_section(mut docx: Docx, section: &Section, level: usize) -> Docx {
+    let style = if level == 1 { "Heading1" } else { "Heading2" };
+    let heading = Paragraph::new()
+        .style(style)
+        .keep_next(true)
+        .tabs(&[Tab::new().val(TabValueType::Left).pos(cm(BODY_INDENT_CM) as usize)])
+        .add_run(Run::new().add_text(&section.number).add_tab().add_text(&section.heading));
+    docx = docx.add_paragraph(heading);
+    for block in &section.blocks {
+        docx = add_block(docx, block);
+    }
+    for subsection in &section.subsections {
+        docx = add_section(docx, subsection, level + 1);
+    }
+    docx
+}
+
+fn add_block(mut docx: Docx, block: &Block) -> Docx {
+    match block {
+        Block::Paragraph { text } => docx.add_paragraph(body_paragraph(text)),
+        Block::List { items } => {
+            for item in items {
+                let paragraph = Paragraph::new()
+                    .numbering(NumberingId::new(BULLETS), IndentLevel::new(0))
+                    .line_spacing(LineSpacing::new().after(60))
+                    .add_run(Run::new().add_text(item));
+                docx = docx.add_paragraph(paragraph);
+            }
+            docx
+        }
+        Block::Fields { rows } => {
+            let value_start = BODY_INDENT_CM + LABEL_WIDTH_CM;
+            for row in rows {
+                let mut value = Run::new();
+                for (index, line) in row.lines.iter().enumerate() {
+                    if index > 0 {
+                        value = value.add_break(BreakType::TextWrapping);
+                    }
+                    value = value.add_text(line);
+                }
+                let paragraph = Paragraph::new()
+                    .indent(Some(cm(value_start)), Some(SpecialIndentType::Hanging(cm(LABEL_WIDTH_CM))), None, None)
+                    .tabs(&[Tab::new().val(TabValueType::Left).pos(cm(value_start) as usize)])
+                    .line_spacing(LineSpacing::new().after(80))
+                    .align(AlignmentType::Left)
+                    .add_run(Run::new().add_text(&row.label).bold())
+                    .add_run(Run::new().add_tab())
+                    .add_run(value);
+                docx = docx.add_paragraph(paragraph);
+            }
+            docx
+        }
+    }
+}
+
+/// Gives every run of each language part its `w:lang`, so that spelling, hyphenation and
+/// screen readers switch language with the text. The parts start at their bookmarks, in
+/// document order.
+fn tag_languages(document_xml: &[u8], langs: impl Iterator<Item = Lang>) -> Vec<u8> {
+    let xml = String::from_utf8_lossy(document_xml);
+    let mut cuts: Vec<(usize, Lang)> = langs
+        .filter_map(|lang| xml.find(&format!("w:name=\"{}\"", part_bookmark(lang))).map(|at| (at, lang)))
+        .collect();
+    cuts.sort();
+    let mut out = String::with_capacity(xml.len() + xml.len() / 8);
+    let mut start = 0;
+    for (index, (at, lang)) in cuts.iter().enumerate() {
+        if index == 0 {
+            out.push_str(&xml[..*at]);
+            start = *at;
+        }
+        let end = cuts.get(index + 1).map_or(xml.len(), |next| next.0);
+        out.push_str(&with_language(&xml[start..end], *lang));
+        start = end;
+    }
+    if cuts.is_empty() {
+        out.push_str(&xml);
+    }
+    out.into_bytes()
+}
+
+/// Adds `<w:lang>` as the last child of every run-property element in `xml`.
+fn with_language(xml: &str, lang: Lang) -> String {
+    let tag = format!("<w:lang w:val=\"{}\" />", lang.tag());
+    xml.replace("<w:rPr />", &format!("<w:rPr>{tag}</w:rPr>")).replace("</w:rPr>", &format!("{tag}</w:rPr>"))
+}
+
+/// Sets the document's default language in the styles' run-property defaults, so that
+/// the header and anything added later in Word start in the main language.
+fn default_language(styles_xml: &[u8], lang: Lang) -> Vec<u8> {
+    let xml = String::from_utf8_lossy(styles_xml);
+    let Some(defaults) = xml.find("<w:rPrDefault>") else { return styles_xml.to_vec() };
+    let Some(close) = xml[defaults..].find("</w:rPr>").map(|at| defaults + at) else { return styles_xml.to_vec() };
+    let mut out = xml[..defaults].to_owned();
+    out.push_str(&with_language(&xml[defaults..close + "</w:rPr>".len()], lang));
+    out.push_str(&xml[close + "</w:rPr>".len()..]);
+    out.into_bytes()
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+}
+
+/// The package's core properties: title, author, subject and language, dated by the
+/// document's own date so that the file is the same whenever it is rendered.
+fn core_xml(document: &Document) -> String {
+    let date = format!("{}T00:00:00Z", document.date.iso());
+    format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+            r#"<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" "#,
+            r#"xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" "#,
+            r#"xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#,
+            r#"<dc:title>{title}</dc:title><dc:subject>{subject}</dc:subject><dc:creator>{author}</dc:creator>"#,
+            r#"<cp:lastModifiedBy>{author}</cp:lastModifiedBy><dc:language>{lang}</dc:language><cp:revision>1</cp:revision>"#,
+            r#"<dcterms:created xsi:type="dcterms:W3CDTF">{date}</dcterms:created>"#,
+            r#"<dcterms:modified xsi:type="dcterms:W3CDTF">{date}</dcterms:modified>"#,
+            r#"</cp:coreProperties>"#
+        ),
+        title = xml_escape(&document.title),
+        subject = xml_escape(&document.subject),
+        author = xml_escape(&document.author),
+        lang = document.lang.tag(),
+        date = date,
+    )
+}

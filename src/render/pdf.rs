@@ -1,0 +1,138 @@
+//! PDF through the embedded Typst compiler.
+//!
+//! [`PdfRenderer`] holds what every document shares (fonts, the layout template, the
+//! standard library) and is built once per process. Each document gets a short-lived
+//! [`NoticeWorld`]: the one seam between Typst and seloste, serving the layout as
+//! `/main.typ` and the composed document as `/data.json`. Record text reaches Typst
+//! only as JSON data, never as markup.
+
+use typst::diag::{FileError, FileResult, SourceDiagnostic};
+use typst::foundations::{Bytes, Datetime, Smart};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+use crate::assets::Assets;
+use crate::compose::Document;
+use crate::error::Error;
+
+/// Fonts, layout and library, loaded once and shared by every document.
+pub struct PdfRenderer {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+    layout: Source,
+    main_id: FileId,
+    data_id: FileId,
+}
+
+impl PdfRenderer {
+    /// Loads the fonts and the layout. Only these fonts are ever used, never a system
+    /// font, so output is the same on every machine.
+    pub fn load(assets: &Assets) -> Result<PdfRenderer, Error> {
+        let fonts: Vec<Font> = assets.fonts.iter().flat_map(|data| Font::iter(Bytes::new(*data))).collect();
+        if fonts.is_empty() {
+            return Err(Error::Template { name: "fonts".into(), message: "no usable font".into() });
+        }
+        let main_id = virtual_file("/main.typ");
+        let data_id = virtual_file("/data.json");
+        Ok(PdfRenderer {
+            library: LazyHash::new(Library::builder().build()),
+            book: LazyHash::new(FontBook::from_fonts(&fonts)),
+            fonts,
+            layout: Source::new(main_id, assets.layout.text.clone()),
+            main_id,
+            data_id,
+        })
+    }
+
+    /// Lays out and exports one document as PDF/A-2a and PDF/UA-1 at once.
+    /// `ident` names the document stably (register and form), for the PDF's file id.
+    pub fn render(&self, document: &Document, ident: &str) -> Result<Vec<u8>, Error> {
+        let data = serde_json::to_vec(document).map_err(|err| Error::Render { what: ident.into(), message: err.to_string() })?;
+        let date = Datetime::from_ymd(document.date.year.into(), document.date.month, document.date.day);
+        let world = NoticeWorld { renderer: self, data: Bytes::new(data), today: date };
+        let failed = |diagnostics: &[SourceDiagnostic]| Error::Render { what: ident.into(), message: describe(diagnostics) };
+
+        let compiled = typst::compile::<PagedDocument>(&world).output.map_err(|diagnostics| failed(&diagnostics))?;
+        let options = PdfOptions {
+            ident: Smart::Custom(ident.to_owned()),
+            creator: Smart::Custom(Some(format!("seloste {}", env!("CARGO_PKG_VERSION")))),
+            timestamp: date.map(Timestamp::new_utc),
+            standards: PdfStandards::new(&[PdfStandard::A_2a, PdfStandard::Ua_1])
+                .map_err(|err| Error::Render { what: ident.into(), message: err.message().to_string() })?,
+            tagged: true,
+            ..PdfOptions::default()
+        };
+        typst_pdf::pdf(&compiled, &options).map_err(|diagnostics| failed(&diagnostics))
+    }
+}
+
+fn virtual_file(path: &str) -> FileId {
+    let vpath = VirtualPath::new(path).expect("a fixed, valid virtual path");
+    RootedPath::new(VirtualRoot::Project, vpath).intern()
+}
+
+/// Typst's messages with their hints, one per line.
+fn describe(diagnostics: &[SourceDiagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let mut text = diagnostic.message.to_string();
+            for hint in &diagnostic.hints {
+                text.push_str(&format!("\n  hint: {}", hint.v));
+            }
+            text
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What Typst sees while compiling one document.
+struct NoticeWorld<'a> {
+    renderer: &'a PdfRenderer,
+    data: Bytes,
+    /// The document's own date, so that nothing depends on the clock.
+    today: Option<Datetime>,
+}
+
+impl World for NoticeWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.renderer.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.renderer.book
+    }
+
+    fn main(&self) -> FileId {
+        self.renderer.main_id
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.renderer.main_id {
+            Ok(self.renderer.layout.clone())
+        } else {
+            Err(FileError::NotSource)
+        }
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == self.renderer.data_id {
+            Ok(self.data.clone())
+        } else {
+            Err(FileError::NotFound(id.vpath().get_without_slash().into()))
+        }
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.renderer.fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<typst::foundations::Duration>) -> Option<Datetime> {
+        self.today
+    }
+}
