@@ -11,7 +11,7 @@ use std::io::Cursor;
 use docx_rs::{
     AbstractNumbering, AlignmentType, BreakType, Docx, IndentLevel, Level, LevelJc, LevelText, LineSpacing, NumPages,
     NumberFormat, Numbering, NumberingId, PageMargin, PageNum, Paragraph, Run, RunFonts, SpecialIndentType, Start,
-    Style, StyleType, Tab, TabValueType,
+    Style, StyleType, Tab, TabValueType, Table, TableCell, TableLayoutType, TableRow, WidthType,
 };
 
 use crate::compose::{Block, Document, Section};
@@ -33,7 +33,10 @@ const LABEL_WIDTH_CM: f64 = 4.2;
 const BLOCK_START_CM: f64 = 9.2 - MARGIN_LEFT_CM;
 const A4_WIDTH_CM: f64 = 21.0;
 const FONT: &str = "Arial";
-const BULLETS: usize = 1;
+/// The width of the page-number column at the right of the title block.
+const PAGE_COLUMN_CM: f64 = 2.0;
+/// docx-rs defines numbering 1 itself (decimal); the bullets take the next id.
+const BULLETS: usize = 2;
 
 /// The bookmark that opens each language's part; [`tag_languages`] finds the parts by it.
 fn part_bookmark(lang: Lang) -> String {
@@ -55,7 +58,6 @@ pub fn render(document: &Document) -> Result<Vec<u8>, Error> {
         )
         .default_fonts(RunFonts::new().ascii(FONT).hi_ansi(FONT).cs(FONT))
         .default_size(22)
-        .add_style(Style::new("Normal", StyleType::Paragraph).name("Normal"))
         .add_style(
             Style::new("Title", StyleType::Paragraph)
                 .name("Title")
@@ -76,6 +78,7 @@ pub fn render(document: &Document) -> Result<Vec<u8>, Error> {
         .add_numbering(Numbering::new(BULLETS, BULLETS))
         .header(header(document, text_width));
 
+
     let mut bookmark = 0;
     for (index, part) in document.parts.iter().enumerate() {
         bookmark += 1;
@@ -93,7 +96,7 @@ pub fn render(document: &Document) -> Result<Vec<u8>, Error> {
 
     let mut xml = docx.build();
     xml.document = tag_languages(&xml.document, document.parts.iter().map(|part| part.lang));
-    xml.styles = default_language(&xml.styles, document.lang);
+    xml.styles = default_styles(&xml.styles, document.lang);
     xml.doc_props.core = core_xml(document).into_bytes();
     let mut bytes = Cursor::new(Vec::new());
     xml.pack(&mut bytes).map_err(|err| Error::Render { what: document.title.clone(), message: err.to_string() })?;
@@ -111,36 +114,38 @@ fn heading_style(id: &str, name: &str, size: usize, outline: usize) -> Style {
         .line_spacing(LineSpacing::new().before(240).after(120))
 }
 
-/// The title block at the top of every page: organisation at the left, document type,
-/// date and reference from 9.2 cm, and the page as `1 (3)` at the right margin.
+/// The title block at the top of every page, as a borderless table: organisation at
+/// the left, document type, date and reference from 9.2 cm, and the page as `1 (3)`
+/// with PAGE and NUMPAGES fields at the right margin.
 fn header(document: &Document, text_width: f64) -> docx_rs::Header {
-    let mut middle = vec![(document.header.doc_type.clone(), true), (document.header.date.clone(), false)];
-    middle.extend(document.header.reference.iter().map(|reference| (reference.clone(), false)));
-    let rows = middle.len().max(document.header.organisation.len());
-    let tabs = [Tab::new().val(TabValueType::Left).pos(cm(BLOCK_START_CM) as usize), Tab::new().val(TabValueType::Right).pos(cm(text_width) as usize)];
+    let lines = |texts: &[String]| -> Vec<Paragraph> {
+        texts.iter().map(|text| Paragraph::new().add_run(Run::new().add_text(text))).collect()
+    };
+    let mut middle = vec![Paragraph::new().add_run(Run::new().add_text(&document.header.doc_type).bold())];
+    middle.extend(lines(&[document.header.date.clone()]));
+    middle.extend(lines(&document.header.reference.iter().cloned().collect::<Vec<_>>()));
+    let page = Paragraph::new()
+        .align(AlignmentType::Right)
+        .add_page_num(PageNum::new())
+        .add_run(Run::new().add_text(" ("))
+        .add_num_pages(NumPages::new())
+        .add_run(Run::new().add_text(")"));
 
-    let mut header = docx_rs::Header::new();
-    for row in 0..rows {
-        let mut paragraph = Paragraph::new().tabs(&tabs);
-        if let Some(organisation) = document.header.organisation.get(row) {
-            paragraph = paragraph.add_run(Run::new().add_text(organisation));
-        }
-        paragraph = paragraph.add_run(Run::new().add_tab());
-        if let Some((text, bold)) = middle.get(row) {
-            let run = Run::new().add_text(text);
-            paragraph = paragraph.add_run(if *bold { run.bold() } else { run });
-        }
-        if row == 0 {
-            paragraph = paragraph
-                .add_run(Run::new().add_tab())
-                .add_page_num(PageNum::new())
-                .add_run(Run::new().add_text(" ("))
-                .add_num_pages(NumPages::new())
-                .add_run(Run::new().add_text(")"));
-        }
-        header = header.add_paragraph(paragraph);
-    }
-    header
+    let widths = [cm(BLOCK_START_CM), cm(text_width - BLOCK_START_CM - PAGE_COLUMN_CM), cm(PAGE_COLUMN_CM)];
+    let cell = |paragraphs: Vec<Paragraph>, width: i32| {
+        paragraphs.into_iter().fold(TableCell::new().width(width as usize, WidthType::Dxa), TableCell::add_paragraph)
+    };
+    let row = TableRow::new(vec![
+        cell(lines(&document.header.organisation), widths[0]),
+        cell(middle, widths[1]),
+        cell(vec![page], widths[2]),
+    ]);
+    let table = Table::without_borders(vec![row])
+        .set_grid(widths.iter().map(|width| *width as usize).collect())
+        .layout(TableLayoutType::Fixed)
+        .width(cm(text_width) as usize, WidthType::Dxa)
+        .indent(0);
+    docx_rs::Header::new().add_table(table)
 }
 
 fn body_paragraph(text: &str) -> Paragraph {
@@ -238,15 +243,16 @@ fn with_language(xml: &str, lang: Lang) -> String {
 }
 
 /// Sets the document's default language in the styles' run-property defaults, so that
-/// the header and anything added later in Word start in the main language.
-fn default_language(styles_xml: &[u8], lang: Lang) -> Vec<u8> {
-    let xml = String::from_utf8_lossy(styles_xml);
-    let Some(defaults) = xml.find("<w:rPrDefault>") else { return styles_xml.to_vec() };
-    let Some(close) = xml[defaults..].find("</w:rPr>").map(|at| defaults + at) else { return styles_xml.to_vec() };
-    let mut out = xml[..defaults].to_owned();
-    out.push_str(&with_language(&xml[defaults..close + "</w:rPr>".len()], lang));
-    out.push_str(&xml[close + "</w:rPr>".len()..]);
-    out.into_bytes()
+/// the header and anything added later in Word start in the main language, and marks
+/// Normal as the default paragraph style, which docx-rs leaves unmarked.
+fn default_styles(styles_xml: &[u8], lang: Lang) -> Vec<u8> {
+    let xml = String::from_utf8_lossy(styles_xml)
+        .replacen(r#"<w:style w:type="paragraph" w:styleId="Normal">"#, r#"<w:style w:type="paragraph" w:default="1" w:styleId="Normal">"#, 1);
+    let Some(defaults) = xml.find("<w:rPrDefault>") else { return xml.into_bytes() };
+    let Some(close) = xml[defaults..].find("</w:rPr>").map(|at| defaults + at + "</w:rPr>".len()) else {
+        return xml.into_bytes();
+    };
+    format!("{}{}{}", &xml[..defaults], with_language(&xml[defaults..close], lang), &xml[close..]).into_bytes()
 }
 
 fn xml_escape(text: &str) -> String {
