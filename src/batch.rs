@@ -96,7 +96,7 @@ fn process(
     };
     match crate::record::kind_of(&tree) {
         Some("record") => {}
-        Some(other) => return Outcome::Skipped { reason: format!("a `{other}` file") },
+        Some(other) => return Outcome::Skipped { reason: format!("{other} file, not a record") },
         None => return Outcome::Skipped { reason: "not a record (no `kind: record`)".into() },
     }
     let result = engine.load(path).and_then(|register| {
