@@ -29,7 +29,11 @@ impl InputError {
     /// Adds "did you mean" for an unknown field or value, from the names the parser expected.
     pub fn with_suggestion(self) -> InputError {
         match did_you_mean(&self.message) {
-            Some(name) => self.with_hint(format!("did you mean `{name}`?")),
+            Some(name) => {
+                // The hint replaces serde's list of every expected name, which is long for a record.
+                let short = self.message.split(", expected").next().unwrap_or_default().to_owned();
+                InputError { message: short, ..self }.with_hint(format!("did you mean `{name}`?"))
+            }
             None => self,
         }
     }

@@ -38,6 +38,11 @@ impl Engine {
         Ok(Engine { texts: compose::Texts::load(assets)?, pdf: render::pdf::PdfRenderer::load(assets)? })
     }
 
+    /// The statute catalog the records are checked against and cite from.
+    pub fn statutes(&self) -> &statutes::StatuteCatalog {
+        self.texts.statutes()
+    }
+
     /// Loads and checks a record and its organisation file.
     pub fn load(&self, path: &Path) -> Result<Register, Error> {
         record::load_register(path, self.texts.statutes())

@@ -257,8 +257,7 @@ impl JsonSchema for Name {
 }
 
 /// A citation of a statute by its number, optionally narrowed to sections.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StatuteRef {
     /// The statute's number as Finlex writes it: `417/2007`, or `(EU) 2016/679`.
     pub number: String,
@@ -278,17 +277,36 @@ fn check_statute<E: de::Error>(citation: &StatuteRef) -> Result<(), E> {
     }
 }
 
+/// The long form of a citation, `{ number: ..., sections: ... }`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "StatuteCitation")]
+struct CitationFields {
+    /// The statute's number as Finlex writes it: `417/2007`, or `(EU) 2016/679`.
+    number: String,
+    /// The cited sections, e.g. `24 § 1 mom. 25 kohta`; the same in both languages.
+    #[serde(default)]
+    sections: Option<String>,
+    /// Set when a repealed statute is cited on purpose, e.g. for data collected under it.
+    #[serde(default)]
+    historical: bool,
+}
+
+impl JsonSchema for StatuteRef {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StatuteRef".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let long_form = generator.subschema_for::<CitationFields>();
+        json_schema!({
+            "description": "A statute of the catalog, by its number (`417/2007`) or as `{ number, sections, historical }`.",
+            "anyOf": [{ "type": "string", "pattern": "^(\\(EU\\) )?[0-9]+/[0-9]{4}$" }, long_form]
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for StatuteRef {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Fields {
-            number: String,
-            #[serde(default)]
-            sections: Option<String>,
-            #[serde(default)]
-            historical: bool,
-        }
         struct CitationVisitor;
         impl<'de> Visitor<'de> for CitationVisitor {
             type Value = StatuteRef;
@@ -301,7 +319,7 @@ impl<'de> Deserialize<'de> for StatuteRef {
                 Ok(citation)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<StatuteRef, A::Error> {
-                let fields = Fields::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                let fields = CitationFields::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 let citation = StatuteRef {
                     number: fields.number.trim().to_owned(),
                     sections: fields.sections,
