@@ -578,3 +578,19 @@ impl Composer<'_> {
 fn point_letter(point: &impl Serialize) -> String {
     serde_json::to_value(point).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_forms_add_the_bilingual_form_only_when_both_languages_are_declared() {
+        assert_eq!(LangForm::defaults(&[Lang::Fi]), vec![LangForm::Fi]);
+        assert_eq!(LangForm::defaults(&[Lang::Sv, Lang::Fi]), vec![LangForm::Fi, LangForm::Sv, LangForm::FiSv]);
+    }
+
+    #[test]
+    fn both_languages_define_the_same_texts() {
+        assert!(Texts::load(&Assets::embedded()).is_ok());
+    }
+}

@@ -100,3 +100,22 @@ impl From<InputError> for Error {
         Error::Input(err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_you_mean_picks_the_closest_expected_name() {
+        let message = "unknown field `purpose`, expected one of `kind`, `purposes`, `sources`";
+        assert_eq!(did_you_mean(message).as_deref(), Some("purposes"));
+        assert_eq!(did_you_mean("unknown field `zzz`, expected `kind` or `id`"), None);
+        assert_eq!(did_you_mean("missing field `id`"), None);
+    }
+
+    #[test]
+    fn an_input_error_names_file_line_field_and_hint() {
+        let error = InputError::new(Path::new("a.yaml"), "purposes[0]".into(), Some(7), "bad".into()).with_hint("fix it");
+        assert_eq!(error.to_string(), "a.yaml:7: field `purposes[0]`: bad\n  hint: fix it");
+    }
+}

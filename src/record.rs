@@ -717,3 +717,25 @@ pub fn load_register(path: &Path, statutes: &Arc<StatuteCatalog>) -> Result<Regi
     let organisation: Organisation = load_typed(&organisation_path, &organisation_text, &context)?;
     Ok(Register { path: path.to_owned(), record, organisation_path, organisation })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_print_without_leading_zeros_and_reject_impossible_days() {
+        let date = Date::parse("2018-05-07").unwrap();
+        assert_eq!(date.finnish(), "7.5.2018");
+        assert_eq!(date.iso(), "2018-05-07");
+        assert!(Date::parse("2024-02-29").is_some());
+        assert!(Date::parse("2023-02-29").is_none());
+        assert!(Date::parse("2018-13-01").is_none());
+        assert!(Date::parse("17.5.2018").is_none());
+    }
+
+    #[test]
+    fn parser_locations_are_stripped_from_messages() {
+        assert_eq!(strip_location("missing field `id` at line 3 column 1"), "missing field `id`");
+        assert_eq!(strip_location("name.fi: invalid length at line 2 column 3"), "invalid length");
+    }
+}

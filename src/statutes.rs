@@ -116,3 +116,51 @@ impl StatuteCatalog {
         text
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assets::Assets;
+
+    fn catalog() -> StatuteCatalog {
+        StatuteCatalog::load(&Assets::embedded().statutes).unwrap()
+    }
+
+    fn citation(number: &str, sections: Option<&str>) -> StatuteRef {
+        StatuteRef { number: number.into(), sections: sections.map(String::from), historical: false }
+    }
+
+    #[test]
+    fn citations_print_title_number_and_sections_in_each_language() {
+        let catalog = catalog();
+        assert_eq!(catalog.cite(&citation("417/2007", None), Lang::Fi), "Lastensuojelulaki (417/2007)");
+        assert_eq!(catalog.cite(&citation("417/2007", None), Lang::Sv), "Barnskyddslag (417/2007)");
+        assert_eq!(
+            catalog.cite(&citation("621/1999", Some("24 §")), Lang::Sv),
+            "Lag om offentlighet i myndigheternas verksamhet (621/1999) 24 §"
+        );
+        assert_eq!(catalog.cite(&citation("(EU) 2016/679", None), Lang::Fi), "EU:n yleinen tietosuoja-asetus (EU) 2016/679");
+    }
+
+    #[test]
+    fn common_slips_get_a_guess_and_repealed_statutes_a_successor() {
+        let catalog = catalog();
+        assert!(catalog.check_citation("2009/661", false).unwrap_err().contains("did you mean `661/2009`?"));
+        assert!(catalog.check_citation("679/2016/EU", false).unwrap_err().contains("did you mean `(EU) 2016/679`?"));
+        let repealed = catalog.check_citation("159/2007", false).unwrap_err();
+        assert!(repealed.contains("repealed on 1.11.2021 by 784/2021"), "{repealed}");
+        assert!(catalog.check_citation("159/2007", true).is_ok());
+    }
+
+    #[test]
+    fn the_catalog_holds_every_statute_of_the_domain_notes() {
+        let catalog = catalog();
+        for number in [
+            "(EU) 2016/679", "1050/2018", "523/1999", "1301/2014", "417/2007", "812/2000", "621/1999", "159/2007",
+            "784/2021", "254/2015", "703/2023", "434/2003", "734/1992", "189/2001", "661/2009", "831/1994", "906/2019",
+            "1412/1997",
+        ] {
+            assert!(catalog.get(number).is_some(), "{number} missing from the catalog");
+        }
+    }
+}

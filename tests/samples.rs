@@ -198,16 +198,18 @@ from docx.oxml.ns import qn
 d = docx.Document(sys.argv[1])
 headings = [p.text for p in d.paragraphs if p.style is not None and p.style.name.startswith("Heading")]
 langs = set()
+repeated = 0
 for p in d.paragraphs:
     for r in p.runs:
         rpr = r._r.rPr
-        lang = rpr.find(qn("w:lang")) if rpr is not None else None
-        if lang is not None:
-            langs.add(lang.get(qn("w:val")))
+        tags = rpr.findall(qn("w:lang")) if rpr is not None else []
+        repeated += len(tags) > 1
+        langs.update(tag.get(qn("w:val")) for tag in tags)
 print(len(headings))
 print(" ".join(sorted(langs)))
 print(d.core_properties.title)
 print(d.core_properties.language)
+print(repeated)
 "#;
 
 #[test]
@@ -230,6 +232,7 @@ fn docx_has_word_heading_styles_run_languages_and_core_properties() {
             assert_eq!(lines[1], expected_langs.join(" "), "{id} {form:?}: run languages");
             assert!(lines[2].contains(register.record.name.get(form.languages()[0])), "{id} {form:?}: title {}", lines[2]);
             assert_eq!(lines[3], form.languages()[0].tag());
+            assert_eq!(lines[4], "0", "{id} {form:?}: runs with more than one w:lang");
         }
     }
 }

@@ -239,7 +239,8 @@ fn tag_languages(document_xml: &[u8], langs: impl Iterator<Item = Lang>) -> Vec<
 /// Adds `<w:lang>` as the last child of every run-property element in `xml`.
 fn with_language(xml: &str, lang: Lang) -> String {
     let tag = format!("<w:lang w:val=\"{}\" />", lang.tag());
-    xml.replace("<w:rPr />", &format!("<w:rPr>{tag}</w:rPr>")).replace("</w:rPr>", &format!("{tag}</w:rPr>"))
+    // Closing tags first: the empty elements, once expanded, must not be tagged again.
+    xml.replace("</w:rPr>", &format!("{tag}</w:rPr>")).replace("<w:rPr />", &format!("<w:rPr>{tag}</w:rPr>"))
 }
 
 /// Sets the document's default language in the styles' run-property defaults, so that
@@ -281,4 +282,31 @@ fn core_xml(document: &Document) -> String {
         lang = document.lang.tag(),
         date = date,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_run_property_of_a_part_gets_its_language() {
+        let xml = r#"<w:p><w:r><w:rPr /><w:t>a</w:t></w:r><w:r><w:rPr><w:b /></w:rPr></w:r></w:p>"#;
+        assert_eq!(
+            with_language(xml, Lang::Sv),
+            r#"<w:p><w:r><w:rPr><w:lang w:val="sv-FI" /></w:rPr><w:t>a</w:t></w:r><w:r><w:rPr><w:b /><w:lang w:val="sv-FI" /></w:rPr></w:r></w:p>"#
+        );
+    }
+
+    #[test]
+    fn parts_are_tagged_from_their_bookmark_on() {
+        let xml = format!(
+            r#"<w:body><w:bookmarkStart w:name="{}" /><w:rPr /><w:bookmarkStart w:name="{}" /><w:rPr /></w:body>"#,
+            part_bookmark(Lang::Fi),
+            part_bookmark(Lang::Sv)
+        );
+        let tagged = String::from_utf8(tag_languages(xml.as_bytes(), [Lang::Fi, Lang::Sv].into_iter())).unwrap();
+        let fi = tagged.find("fi-FI").unwrap();
+        let sv = tagged.find("sv-FI").unwrap();
+        assert!(fi < sv && tagged.matches("w:lang").count() == 2, "{tagged}");
+    }
 }
