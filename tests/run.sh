@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the independent tools the tests check seloste's output with, then runs
+# every test. Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing_debian=()
+command -v pdftotext >/dev/null || missing_debian+=(poppler-utils)
+command -v qpdf >/dev/null || missing_debian+=(qpdf)
+command -v soffice >/dev/null || missing_debian+=(libreoffice-writer-nogui)
+if [ ${#missing_debian[@]} -gt 0 ]; then
+  echo "installing ${missing_debian[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing_debian[@]}" >/dev/null
+fi
+
+if ! python3 -c "import docx, yaml, jsonschema" 2>/dev/null; then
+  echo "installing python-docx, PyYAML and jsonschema"
+  python3 -m pip install --quiet --disable-pip-version-check python-docx pyyaml jsonschema
+fi
+
+cargo test --locked
