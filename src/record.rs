@@ -203,54 +203,55 @@ impl<'de> Deserialize<'de> for Localized {
     }
 }
 
-/// A proper name or an address: one string when it is the same in every language
-/// (`ProConsona`, `PL 24, 21421 Lieto`), or a text per language (`Lieto` / `Lundo`).
+/// A short text that is often the same in every language: a proper name, an address,
+/// a section reference. One string when it is the same (`ProConsona`, `PL 24, 21421 Lieto`,
+/// `24 §`), or a text per language (`Lieto` / `Lundo`; `25 kohta` / `25 punkten`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum Name {
+pub enum Phrase {
     Same(String),
     PerLanguage(Localized),
 }
 
-impl Name {
+impl Phrase {
     pub fn get(&self, lang: Lang) -> &str {
         match self {
-            Name::Same(text) => text,
-            Name::PerLanguage(texts) => texts.get(lang),
+            Phrase::Same(text) => text,
+            Phrase::PerLanguage(texts) => texts.get(lang),
         }
     }
 }
 
-impl<'de> Deserialize<'de> for Name {
+impl<'de> Deserialize<'de> for Phrase {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct NameVisitor;
         impl<'de> Visitor<'de> for NameVisitor {
-            type Value = Name;
+            type Value = Phrase;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a name, either one string or `{ fi: ..., sv: ... }`")
+                f.write_str("one string, or a text per language `{ fi: ..., sv: ... }`")
             }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Name, E> {
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Phrase, E> {
                 if text.trim().is_empty() {
-                    return Err(E::custom("this name is empty"));
+                    return Err(E::custom("this text is empty"));
                 }
-                Ok(Name::Same(text.to_owned()))
+                Ok(Phrase::Same(text.to_owned()))
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Name, A::Error> {
-                Localized::deserialize(de::value::MapAccessDeserializer::new(map)).map(Name::PerLanguage)
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Phrase, A::Error> {
+                Localized::deserialize(de::value::MapAccessDeserializer::new(map)).map(Phrase::PerLanguage)
             }
         }
         deserializer.deserialize_any(NameVisitor)
     }
 }
 
-impl JsonSchema for Name {
+impl JsonSchema for Phrase {
     fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Name".into()
+        "Phrase".into()
     }
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         let per_language = generator.subschema_for::<Localized>();
         json_schema!({
-            "description": "One string when the name is the same in every language, otherwise a text per language.",
+            "description": "One string when the text is the same in every language, otherwise a text per language.",
             "anyOf": [{ "type": "string", "minLength": 1 }, per_language]
         })
     }
@@ -261,9 +262,10 @@ impl JsonSchema for Name {
 pub struct StatuteRef {
     /// The statute's number as Finlex writes it: `417/2007`, or `(EU) 2016/679`.
     pub number: String,
-    /// The cited sections, e.g. `24 § 1 mom. 25 kohta`; the same in both languages.
+    /// The cited sections: `24 §`, or per language when the words differ
+    /// (`{ fi: 24 § 1 mom. 25 kohta, sv: 24 § 1 mom. 25 punkten }`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sections: Option<String>,
+    pub sections: Option<Phrase>,
     /// Set when a repealed statute is cited on purpose, e.g. for data collected under it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub historical: bool,
@@ -284,9 +286,9 @@ fn check_statute<E: de::Error>(citation: &StatuteRef) -> Result<(), E> {
 struct CitationFields {
     /// The statute's number as Finlex writes it: `417/2007`, or `(EU) 2016/679`.
     number: String,
-    /// The cited sections, e.g. `24 § 1 mom. 25 kohta`; the same in both languages.
+    /// The cited sections: `24 §`, or per language when the words differ.
     #[serde(default)]
-    sections: Option<String>,
+    sections: Option<Phrase>,
     /// Set when a repealed statute is cited on purpose, e.g. for data collected under it.
     #[serde(default)]
     historical: bool,
@@ -451,7 +453,7 @@ pub struct Person {
     pub name: Option<String>,
     pub title: Localized,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<Name>,
+    pub address: Option<Phrase>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -543,7 +545,7 @@ pub struct Transfer {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Processor {
-    pub name: Name,
+    pub name: Phrase,
     /// What the processor does with the data.
     pub task: Localized,
 }
@@ -551,7 +553,7 @@ pub struct Processor {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct System {
-    pub name: Name,
+    pub name: Phrase,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<Localized>,
 }
@@ -581,11 +583,11 @@ pub struct Retention {
 pub struct Organisation {
     /// Always `organisation`.
     pub kind: OrganisationKind,
-    pub name: Name,
+    pub name: Phrase,
     /// The business id (Y-tunnus / FO-nummer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_id: Option<String>,
-    pub address: Name,
+    pub address: Phrase,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -602,7 +604,7 @@ pub struct Organisation {
 #[serde(deny_unknown_fields)]
 pub struct RightsContact {
     /// The postal address requests are sent to.
-    pub address: Name,
+    pub address: Phrase,
     /// Where the request forms are found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forms: Option<Localized>,

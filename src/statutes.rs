@@ -111,7 +111,7 @@ impl StatuteCatalog {
         };
         if let Some(sections) = &citation.sections {
             text.push(' ');
-            text.push_str(sections);
+            text.push_str(sections.get(lang));
         }
         text
     }
@@ -121,13 +121,14 @@ impl StatuteCatalog {
 mod tests {
     use super::*;
     use crate::assets::Assets;
+    use crate::record::Phrase;
 
     fn catalog() -> StatuteCatalog {
         StatuteCatalog::load(&Assets::embedded().statutes).unwrap()
     }
 
     fn citation(number: &str, sections: Option<&str>) -> StatuteRef {
-        StatuteRef { number: number.into(), sections: sections.map(String::from), historical: false }
+        StatuteRef { number: number.into(), sections: sections.map(|text| Phrase::Same(text.into())), historical: false }
     }
 
     #[test]

@@ -99,6 +99,9 @@ fn statute_titles_print_in_the_language_of_the_notice() {
     assert!(!fi.contains("Barnskyddslag"));
     assert!(sv.contains("Barnskyddslag (417/2007)"));
     assert!(!sv.contains("Lastensuojelulaki"));
+    assert!(fi.contains("(621/1999) 24 § 1 mom. 25 kohta"));
+    assert!(sv.contains("(621/1999) 24 § 1 mom. 25 punkten"), "section references print in Swedish");
+    assert!(!sv.contains("kohta") && !sv.contains(" ja "), "Finnish words in the Swedish notice");
     assert!(fi.contains("Tietosuojavaltuutetun toimisto"));
     assert!(sv.contains("Dataombudsmannens byrå"));
 }
