@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::sign::Signers;
 use crate::{Engine, Format, LangForm};
 
 /// What a batch did with one file.
@@ -70,12 +71,13 @@ pub fn run(
     out: &Path,
     forms: &[LangForm],
     formats: &[Format],
+    signers: &mut Signers,
     mut progress: impl FnMut(&Path, &Outcome),
 ) -> Result<Report, Error> {
     let mut outcomes = Vec::new();
     let mut ids: BTreeMap<String, PathBuf> = BTreeMap::new();
     for path in discover(dir)? {
-        let outcome = process(engine, &path, out, forms, formats, &mut ids);
+        let outcome = process(engine, &path, out, forms, formats, signers, &mut ids);
         progress(&path, &outcome);
         outcomes.push((path, outcome));
     }
@@ -88,6 +90,7 @@ fn process(
     out: &Path,
     forms: &[LangForm],
     formats: &[Format],
+    signers: &mut Signers,
     ids: &mut BTreeMap<String, PathBuf>,
 ) -> Outcome {
     let tree = match crate::record::read_text(path).and_then(|text| crate::record::parse_untyped(path, &text)) {
@@ -109,7 +112,8 @@ fn process(
             )));
         }
         ids.insert(register.record.id.clone(), path.to_owned());
-        let outputs = engine.produce(&register, forms, formats)?;
+        let signing = signers.for_register(&register)?;
+        let outputs = engine.produce(&register, forms, formats, signing.as_deref())?;
         let files = crate::output::write_outputs(out, &outputs)?;
         Ok(Outcome::Rendered { id: register.record.id.clone(), files })
     });

@@ -94,6 +94,15 @@ pub struct Part {
     pub heading: String,
     pub intro: String,
     pub sections: Vec<Section>,
+    /// The electronic-signature statement, when the notice is rendered for signing.
+    pub signature: Option<SignatureNote>,
+}
+
+/// "Tämä asiakirja on sähköisesti allekirjoitettu." and who signed, with their title.
+#[derive(Clone, Debug, Serialize)]
+pub struct SignatureNote {
+    pub statement: String,
+    pub signers: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -189,14 +198,21 @@ fn flatten(prefix: &str, tree: &Value, out: &mut BTreeMap<String, String>) -> Re
     }
 }
 
-/// Composes the notice of `register` in `form`.
-pub fn compose(texts: &Texts, register: &Register, form: LangForm) -> Result<Document, Error> {
+/// Composes the notice of `register` in `form`. `signed_by` is given when the notice is
+/// rendered for signing: the certificate's name, used when neither the record nor the
+/// organisation file names the signer.
+pub fn compose(texts: &Texts, register: &Register, form: LangForm, signed_by: Option<&str>) -> Result<Document, Error> {
     let record = &register.record;
     let organisation = &register.organisation;
     let primary = form.languages()[0];
     let mut parts = Vec::new();
     for &lang in form.languages() {
-        parts.push(Composer { texts, register, lang, data: context(register, lang) }.part()?);
+        let composer = Composer { texts, register, lang, data: context(register, lang) };
+        let mut part = composer.part()?;
+        if let Some(certificate_name) = signed_by {
+            part.signature = Some(composer.signature_note(certificate_name)?);
+        }
+        parts.push(part);
     }
 
     let mut titles = Vec::new();
@@ -388,7 +404,16 @@ impl Composer<'_> {
             })
             .collect();
 
-        Ok(Part { lang: self.lang, heading: self.local(&record.name), intro: self.text("paragraphs.intro")?, sections })
+        Ok(Part { lang: self.lang, heading: self.local(&record.name), intro: self.text("paragraphs.intro")?, sections, signature: None })
+    }
+
+    fn signature_note(&self, certificate_name: &str) -> Result<SignatureNote, Error> {
+        let signer = self.register.record.signer.as_ref().or(self.register.organisation.signer.as_ref());
+        let line = match signer {
+            Some(signer) => format!("{}, {}", signer.name, signer.title.get(self.lang)),
+            None => certificate_name.to_owned(),
+        };
+        Ok(SignatureNote { statement: self.text("paragraphs.signed")?, signers: vec![line] })
     }
 
     fn controller_fields(&self) -> Result<Block, Error> {

@@ -15,7 +15,9 @@ pub mod error;
 pub mod output;
 pub mod record;
 pub mod render;
+pub mod sign;
 pub mod statutes;
+pub mod verify;
 
 use std::path::Path;
 
@@ -48,8 +50,9 @@ impl Engine {
         record::load_register(path, self.texts.statutes())
     }
 
-    pub fn compose(&self, register: &Register, form: LangForm) -> Result<Document, Error> {
-        compose::compose(&self.texts, register, form)
+    /// `signed_by` names the signing certificate when the notice is rendered for signing.
+    pub fn compose(&self, register: &Register, form: LangForm, signed_by: Option<&str>) -> Result<Document, Error> {
+        compose::compose(&self.texts, register, form, signed_by)
     }
 
     pub fn render(&self, document: &Document, format: Format, ident: &str) -> Result<Vec<u8>, Error> {
@@ -81,15 +84,32 @@ impl Engine {
     }
 
     /// Produces every requested file of one register in memory, named
-    /// `<id>.<form>.<ext>`. Nothing is returned unless everything succeeded.
-    pub fn produce(&self, register: &Register, forms: &[LangForm], formats: &[Format]) -> Result<Vec<Output>, Error> {
+    /// `<id>.<form>.<ext>`, signed when `signing` is given (a DOCX gets its
+    /// `<id>.<form>.docx.p7s`). Nothing is returned unless everything succeeded.
+    pub fn produce(
+        &self,
+        register: &Register,
+        forms: &[LangForm],
+        formats: &[Format],
+        signing: Option<&sign::Signing>,
+    ) -> Result<Vec<Output>, Error> {
+        let signer_name = signing.map(|signing| signing.identity.common_name());
         let mut outputs = Vec::new();
         for &form in &self.forms_for(register, forms)? {
-            let document = self.compose(register, form)?;
+            let document = self.compose(register, form, signer_name.as_deref())?;
             for &format in formats {
                 let ident = format!("{}.{}", register.record.id, form.file_code());
+                let file_name = format!("{ident}.{}", format.extension());
                 let bytes = self.render(&document, format, &ident)?;
-                outputs.push(Output { file_name: format!("{ident}.{}", format.extension()), bytes });
+                match (signing, format) {
+                    (None, _) => outputs.push(Output { file_name, bytes }),
+                    (Some(signing), Format::Pdf) => outputs.push(Output { file_name, bytes: signing.sign_pdf(&bytes)? }),
+                    (Some(signing), Format::Docx) => {
+                        let signature = signing.sign_detached(&bytes)?;
+                        outputs.push(Output { file_name: format!("{file_name}.p7s"), bytes: signature });
+                        outputs.push(Output { file_name, bytes });
+                    }
+                }
             }
         }
         Ok(outputs)

@@ -3,10 +3,15 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use seloste::batch::Outcome;
+use seloste::record::Date;
+use seloste::sign::{Identity, Signers, Signing, keys};
+use seloste::verify::{self, TrustStore};
 use seloste::{Assets, Engine, Error, Format, LangForm};
 
 #[derive(Parser)]
@@ -23,22 +28,61 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Render the privacy notices of one or more records.
-    #[command(after_help = "Example:\n  seloste render samples/huittinen-lastensuojelu.yaml -o out --lang fi --lang fi+sv --format pdf\n\nWrites out/<id>.<fi|sv|fi-sv>.<pdf|docx>.")]
+    #[command(after_help = "Examples:\n  seloste render samples/huittinen-lastensuojelu.yaml -o out --lang fi --lang fi+sv --format pdf\n  seloste render samples/huittinen-lastensuojelu.yaml -o out --key key.pem --cert cert.pem\n\nWrites out/<id>.<fi|sv|fi-sv>.<pdf|docx>, and <id>.<form>.docx.p7s when signing.")]
     Render {
         /// Record files (YAML or JSON).
         #[arg(required = true, value_name = "RECORD")]
         records: Vec<PathBuf>,
         #[command(flatten)]
         output: OutputArgs,
+        #[command(flatten)]
+        signing: SigningArgs,
     },
     /// Render every record under a folder; goes on past bad records and reports them.
-    #[command(after_help = "Example:\n  seloste batch samples -o out\n\nOrganisation files and other data in the folder are recognised by their `kind` and skipped.\nExits with status 1 if any record failed.")]
+    #[command(after_help = "Examples:\n  seloste batch samples -o out\n  seloste batch samples -o out --test-key out/test-key\n\nOrganisation files and other data in the folder are recognised by their `kind` and skipped.\nExits with status 1 if any record failed.")]
     Batch {
         /// The folder to search for records, recursively.
         #[arg(value_name = "DIR")]
         dir: PathBuf,
         #[command(flatten)]
         output: OutputArgs,
+        #[command(flatten)]
+        signing: SigningArgs,
+    },
+    /// Sign existing PDFs (PAdES, in place) and other files such as DOCX (a detached <file>.p7s).
+    #[command(after_help = "Example:\n  seloste sign out/*.pdf out/*.docx --key key.pem --cert cert.pem --chain chain.pem\n\nA PDF is replaced atomically by its signed version; any other file gets <file>.p7s beside it.")]
+    Sign {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// The signing time the signatures state: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ; default now.
+        #[arg(long, value_name = "TIME")]
+        signing_time: Option<String>,
+    },
+    /// Verify signed PDFs, and DOCX files with their .p7s: integrity, signature, certificate chain.
+    #[command(after_help = "Example:\n  seloste verify out/*.pdf out/*.docx --trust ca.pem\n\nPrints one verdict line per file; exits with status 1 if any file is not valid.")]
+    Verify {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// A trusted CA certificate (PEM); repeat for several.
+        #[arg(long, value_name = "CA.pem")]
+        trust: Vec<PathBuf>,
+    },
+    /// Make test signing material: a test CA, a signing certificate and its key.
+    #[command(after_help = "Example:\n  seloste keygen -o test-key --name \"Huittisten kaupunki\"\n\nWrites DIR/ca.pem, DIR/cert.pem and DIR/key.pem (mode 0600). For testing only: real notices are\nsigned with the organisation's own key and certificate.")]
+    Keygen {
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        /// The organisation name in the certificates; "TEST" is always added to the common names.
+        #[arg(long, default_value = "seloste")]
+        name: String,
+        /// First day of validity (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE", default_value = "2020-01-01")]
+        valid_from: String,
+        /// Last day of validity (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE", default_value = "2049-12-31")]
+        valid_until: String,
     },
     /// Print the JSON Schema of a record (or of an organisation file), for editors.
     #[command(after_help = "Example:\n  seloste schema > record.schema.json\n  seloste schema organisation > organisation.schema.json")]
@@ -61,6 +105,41 @@ struct OutputArgs {
     formats: Vec<FormatArg>,
 }
 
+#[derive(clap::Args)]
+struct KeyArgs {
+    /// The signing key: PKCS#8 PEM.
+    #[arg(long, value_name = "KEY", required = true)]
+    key: PathBuf,
+    /// The signing certificate (PEM), optionally followed by its chain.
+    #[arg(long, value_name = "CERT", required = true)]
+    cert: PathBuf,
+    /// More chain certificates (PEM).
+    #[arg(long, value_name = "PEM")]
+    chain: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct SigningArgs {
+    /// Sign with this key (PKCS#8 PEM); needs --cert.
+    #[arg(long, value_name = "KEY", requires = "cert")]
+    key: Option<PathBuf>,
+    /// The signing certificate (PEM); needs --key.
+    #[arg(long, value_name = "CERT", requires = "key")]
+    cert: Option<PathBuf>,
+    /// More chain certificates (PEM).
+    #[arg(long, value_name = "PEM", requires = "key")]
+    chain: Option<PathBuf>,
+    /// Sign with the key named in each organisation file (`signing:`).
+    #[arg(long, conflicts_with = "key")]
+    sign: bool,
+    /// Sign with a TEST key kept in DIR, made there on first use. Never for real notices.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["key", "sign"])]
+    test_key: Option<PathBuf>,
+    /// The signing time the signatures state: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ; default now.
+    #[arg(long, value_name = "TIME")]
+    signing_time: Option<String>,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum LangArg {
     Fi,
@@ -81,37 +160,79 @@ enum SchemaOf {
     Organisation,
 }
 
+/// Sorted, without repeats: the order and count of outputs never depend on the order of options.
+fn unique<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+    items.sort();
+    items.dedup();
+    items
+}
+
 impl OutputArgs {
     fn forms(&self) -> Vec<LangForm> {
-        let mut forms: Vec<LangForm> = self
-            .langs
-            .iter()
-            .map(|lang| match lang {
-                LangArg::Fi => LangForm::Fi,
-                LangArg::Sv => LangForm::Sv,
-                LangArg::FiSv => LangForm::FiSv,
-            })
-            .collect();
-        forms.sort();
-        forms.dedup();
-        forms
+        unique(
+            self.langs
+                .iter()
+                .map(|lang| match lang {
+                    LangArg::Fi => LangForm::Fi,
+                    LangArg::Sv => LangForm::Sv,
+                    LangArg::FiSv => LangForm::FiSv,
+                })
+                .collect(),
+        )
     }
 
     fn formats(&self) -> Vec<Format> {
-        let mut formats: Vec<Format> = self
-            .formats
-            .iter()
-            .map(|format| match format {
-                FormatArg::Pdf => Format::Pdf,
-                FormatArg::Docx => Format::Docx,
-            })
-            .collect();
-        if formats.is_empty() {
-            formats = Format::ALL.to_vec();
+        let formats = unique(
+            self.formats
+                .iter()
+                .map(|format| match format {
+                    FormatArg::Pdf => Format::Pdf,
+                    FormatArg::Docx => Format::Docx,
+                })
+                .collect(),
+        );
+        if formats.is_empty() { Format::ALL.to_vec() } else { formats }
+    }
+}
+
+fn usage_error(message: String) -> Error {
+    Error::Input(seloste::InputError::new(Path::new("command line"), String::new(), None, message))
+}
+
+fn signing_time(option: Option<&str>) -> Result<SystemTime, Error> {
+    match option {
+        None | Some("now") => Ok(SystemTime::now()),
+        Some(text) => keys::parse_time(text)
+            .ok_or_else(|| usage_error(format!("--signing-time `{text}`: write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC), or now"))),
+    }
+}
+
+fn parse_date(option: &str, text: &str) -> Result<Date, Error> {
+    Date::parse(text).ok_or_else(|| usage_error(format!("{option} `{text}` is not a date; write YYYY-MM-DD")))
+}
+
+impl SigningArgs {
+    fn signers(&self) -> Result<Signers, Error> {
+        let time = signing_time(self.signing_time.as_deref())?;
+        if let (Some(key), Some(cert)) = (&self.key, &self.cert) {
+            let identity = Identity::load(key, cert, self.chain.as_deref(), time)?;
+            return Ok(Signers::One(Arc::new(Signing { identity, time })));
         }
-        formats.sort();
-        formats.dedup();
-        formats
+        if let Some(dir) = &self.test_key {
+            let key = dir.join("key.pem");
+            if !key.exists() {
+                let valid_from = Date::parse("2020-01-01").expect("a valid date");
+                let valid_until = Date::parse("2049-12-31").expect("a valid date");
+                keys::generate_test_material(dir, "seloste", valid_from, valid_until)?;
+                println!("made a TEST signing key and certificate in {} (trust anchor: {})", dir.display(), dir.join("ca.pem").display());
+            }
+            let identity = Identity::load(&key, &dir.join("cert.pem"), None, time)?;
+            return Ok(Signers::One(Arc::new(Signing { identity, time })));
+        }
+        if self.sign {
+            return Ok(Signers::per_organisation(time));
+        }
+        Ok(Signers::None)
     }
 }
 
@@ -134,6 +255,10 @@ fn engine(templates: Option<&Path>) -> Result<Engine, Error> {
     Engine::new(&assets)
 }
 
+fn status(failed: usize) -> ExitCode {
+    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Schema { of } => {
@@ -145,12 +270,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let _ = writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Render { records, output } => {
+        Command::Render { records, output, signing } => {
             let engine = engine(cli.templates.as_deref())?;
+            let mut signers = signing.signers()?;
             let mut failed = 0;
             for path in &records {
                 let result = engine.load(path).and_then(|register| {
-                    let outputs = engine.produce(&register, &output.forms(), &output.formats())?;
+                    let signing = signers.for_register(&register)?;
+                    let outputs = engine.produce(&register, &output.forms(), &output.formats(), signing.as_deref())?;
                     seloste::output::write_outputs(&output.output, &outputs)
                 });
                 match result {
@@ -161,17 +288,24 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     }
                 }
             }
-            Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(status(failed))
         }
-        Command::Batch { dir, output } => {
+        Command::Batch { dir, output, signing } => {
             let engine = engine(cli.templates.as_deref())?;
-            let report = seloste::batch::run(&engine, &dir, &output.output, &output.forms(), &output.formats(), |path, outcome| {
-                match outcome {
+            let mut signers = signing.signers()?;
+            let report = seloste::batch::run(
+                &engine,
+                &dir,
+                &output.output,
+                &output.forms(),
+                &output.formats(),
+                &mut signers,
+                |path, outcome| match outcome {
                     Outcome::Rendered { id, files } => println!("ok      {id}: {} files", files.len()),
                     Outcome::Failed(err) => eprintln!("FAILED  {err}"),
                     Outcome::Skipped { reason } => println!("skipped {}: {reason}", path.display()),
-                }
-            })?;
+                },
+            )?;
             let rendered = report.count(|outcome| matches!(outcome, Outcome::Rendered { .. }));
             let files: usize = report
                 .outcomes
@@ -188,7 +322,42 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 output.output.display(),
                 report.failed()
             );
-            Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(status(report.failed()))
+        }
+        Command::Sign { files, key, signing_time: time } => {
+            let time = signing_time(time.as_deref())?;
+            let signing = Signing { identity: Identity::load(&key.key, &key.cert, key.chain.as_deref(), time)?, time };
+            let mut failed = 0;
+            for file in &files {
+                match seloste::sign::sign_file(&signing, file) {
+                    Ok(written) => println!("signed {}", written.display()),
+                    Err(err) => {
+                        failed += 1;
+                        eprintln!("error: {err}");
+                    }
+                }
+            }
+            Ok(status(failed))
+        }
+        Command::Verify { files, trust } => {
+            let trust = TrustStore::load(&trust)?;
+            let mut failed = 0;
+            for file in &files {
+                let result = verify::verify_file(file, &trust);
+                failed += usize::from(result.is_err());
+                println!("{}", verify::describe(file, &result));
+            }
+            Ok(status(failed))
+        }
+        Command::Keygen { output, name, valid_from, valid_until } => {
+            let valid_from = parse_date("--valid-from", &valid_from)?;
+            let valid_until = parse_date("--valid-until", &valid_until)?;
+            let material = keys::generate_test_material(&output, &name, valid_from, valid_until)?;
+            for path in [&material.ca, &material.certificate, &material.key] {
+                println!("wrote {}", path.display());
+            }
+            println!("These are TEST keys: never sign real notices with them.");
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -412,6 +412,31 @@ pub struct Record {
     /// Automated decision-making and profiling, if used; when absent the notice states that neither is used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated_decisions: Option<Localized>,
+    /// Who signs this notice, when it differs from the organisation file's signer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<Signer>,
+}
+
+/// The person whose electronic signature a signed notice carries, as the notice names them.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Signer {
+    pub name: String,
+    pub title: Localized,
+}
+
+/// Where the organisation keeps its signing material. Paths are relative to the
+/// organisation file. A record never holds a key.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SigningFiles {
+    /// The PKCS#8 PEM private key.
+    pub key: PathBuf,
+    /// The signing certificate (PEM), optionally followed by its chain.
+    pub certificate: PathBuf,
+    /// More chain certificates (PEM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<PathBuf>,
 }
 
 /// The notice document's own identity and history.
@@ -597,6 +622,12 @@ pub struct Organisation {
     /// The data protection officer; every public authority has one (GDPR Art. 37(1)(a)).
     pub dpo: Person,
     pub rights: RightsContact,
+    /// Who signs the organisation's notices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<Signer>,
+    /// The signing key and certificate, for `render` and `batch` without `--key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<SigningFiles>,
 }
 
 /// Where a data subject turns to use their rights.

@@ -92,6 +92,12 @@ pub fn render(document: &Document) -> Result<Vec<u8>, Error> {
         for section in &part.sections {
             docx = add_section(docx, section, 1);
         }
+        if let Some(note) = &part.signature {
+            docx = docx.add_paragraph(body_paragraph(&note.statement).line_spacing(LineSpacing::new().before(360).after(120)));
+            for signer in &note.signers {
+                docx = docx.add_paragraph(body_paragraph(signer));
+            }
+        }
     }
 
     let mut xml = docx.build();

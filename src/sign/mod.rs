@@ -1,0 +1,97 @@
+//! The sign stage: PAdES inside each PDF, a detached CAdES `.p7s` beside each DOCX.
+
+pub mod cms;
+pub mod keys;
+pub mod pades;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use ring::digest::{SHA256, digest};
+
+pub use keys::Identity;
+
+use crate::error::Error;
+use crate::record::Register;
+
+/// Who signs, and the time the signatures state.
+pub struct Signing {
+    pub identity: Identity,
+    pub time: SystemTime,
+}
+
+impl Signing {
+    /// Signs a PDF: the unsigned bytes stay as the signed file's prefix.
+    pub fn sign_pdf(&self, pdf: &[u8]) -> Result<Vec<u8>, Error> {
+        pades::sign_pdf(pdf, &self.identity, self.time, |range_digest| cms::sign_detached(&self.identity, range_digest, None))
+    }
+
+    /// The detached CAdES signature (DER) over the exact bytes of `content`.
+    pub fn sign_detached(&self, content: &[u8]) -> Result<Vec<u8>, Error> {
+        cms::sign_detached(&self.identity, digest(&SHA256, content).as_ref(), Some(self.time))
+    }
+}
+
+/// Signs an existing file: a PDF is replaced by its signed version, atomically; any
+/// other file gets a detached `<file>.p7s` beside it. Returns the path written.
+pub fn sign_file(signing: &Signing, path: &Path) -> Result<PathBuf, Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), action: "read", source })?;
+    let named = |err: Error| match err {
+        Error::Render { message, .. } => Error::Render { what: path.display().to_string(), message },
+        other => other,
+    };
+    if bytes.starts_with(b"%PDF-") {
+        let signed = signing.sign_pdf(&bytes).map_err(named)?;
+        crate::output::write_atomic(path, &signed)?;
+        Ok(path.to_owned())
+    } else {
+        let signature_path = PathBuf::from(format!("{}.p7s", path.display()));
+        crate::output::write_atomic(&signature_path, &signing.sign_detached(&bytes).map_err(named)?)?;
+        Ok(signature_path)
+    }
+}
+
+/// Where the signing key of each register comes from.
+pub enum Signers {
+    /// Nothing is signed.
+    None,
+    /// One key for everything, from the command line.
+    One(Arc<Signing>),
+    /// Each organisation's own key, named in its organisation file; loaded once per file.
+    PerOrganisation { time: SystemTime, loaded: BTreeMap<PathBuf, Arc<Signing>> },
+}
+
+impl Signers {
+    pub fn per_organisation(time: SystemTime) -> Signers {
+        Signers::PerOrganisation { time, loaded: BTreeMap::new() }
+    }
+
+    /// The signer of `register`, if anything is to be signed.
+    pub fn for_register(&mut self, register: &Register) -> Result<Option<Arc<Signing>>, Error> {
+        match self {
+            Signers::None => Ok(None),
+            Signers::One(signing) => Ok(Some(Arc::clone(signing))),
+            Signers::PerOrganisation { time, loaded } => {
+                if let Some(signing) = loaded.get(&register.organisation_path) {
+                    return Ok(Some(Arc::clone(signing)));
+                }
+                let Some(files) = &register.organisation.signing else {
+                    return Err(Error::Input(crate::InputError::new(
+                        &register.organisation_path,
+                        "signing".into(),
+                        None,
+                        "signing was asked for, but the organisation file names no signing key; add `signing: { key: ..., certificate: ... }` or give --key and --cert".into(),
+                    )));
+                };
+                let base = register.organisation_path.parent().unwrap_or(Path::new("."));
+                let chain = files.chain.as_ref().map(|chain| base.join(chain));
+                let identity = Identity::load(&base.join(&files.key), &base.join(&files.certificate), chain.as_deref(), *time)?;
+                let signing = Arc::new(Signing { identity, time: *time });
+                loaded.insert(register.organisation_path.clone(), Arc::clone(&signing));
+                Ok(Some(signing))
+            }
+        }
+    }
+}
