@@ -8,6 +8,7 @@ missing_debian=()
 command -v pdftotext >/dev/null || missing_debian+=(poppler-utils)
 command -v qpdf >/dev/null || missing_debian+=(qpdf)
 command -v soffice >/dev/null || missing_debian+=(libreoffice-writer-nogui)
+command -v openssl >/dev/null || missing_debian+=(openssl)
 if [ ${#missing_debian[@]} -gt 0 ]; then
   echo "installing ${missing_debian[*]}"
   sudo_cmd=""
@@ -16,9 +17,9 @@ if [ ${#missing_debian[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing_debian[@]}" >/dev/null
 fi
 
-if ! python3 -c "import docx, yaml, jsonschema" 2>/dev/null; then
-  echo "installing python-docx, PyYAML and jsonschema"
-  python3 -m pip install --quiet --disable-pip-version-check python-docx pyyaml jsonschema
+if ! python3 -c "import docx, yaml, jsonschema, pypdf, asn1crypto, pyhanko" 2>/dev/null || ! command -v pyhanko >/dev/null; then
+  echo "installing python-docx, PyYAML, jsonschema, pypdf and pyHanko"
+  python3 -m pip install --quiet --disable-pip-version-check python-docx pyyaml jsonschema pypdf asn1crypto pyhanko pyhanko-cli
 fi
 
 cargo test --locked
