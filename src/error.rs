@@ -80,6 +80,8 @@ pub enum Error {
     Template { name: String, message: String },
     /// Typst refused the document (for example a PDF/A or PDF/UA rule).
     Render { what: String, message: String },
+    /// The timestamp authority could not give a usable timestamp.
+    Timestamp { url: String, message: String },
 }
 
 impl fmt::Display for Error {
@@ -89,6 +91,7 @@ impl fmt::Display for Error {
             Error::Io { path, action, source } => write!(f, "{}: cannot {action}: {source}", path.display()),
             Error::Template { name, message } => write!(f, "template {name}: {message}"),
             Error::Render { what, message } => write!(f, "{what}: {message}"),
+            Error::Timestamp { url, message } => write!(f, "timestamp authority {url}: {message}"),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod record;
 pub mod render;
 pub mod sign;
 pub mod statutes;
+pub mod timestamp;
 pub mod verify;
 
 use std::path::Path;

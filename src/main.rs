@@ -4,13 +4,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use seloste::batch::Outcome;
 use seloste::record::Date;
 use seloste::sign::{Identity, Signers, Signing, keys};
+use seloste::timestamp::Tsa;
 use seloste::verify::{self, TrustStore};
 use seloste::{Assets, Engine, Error, Format, LangForm};
 
@@ -59,6 +60,8 @@ enum Command {
         /// The signing time the signatures state: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ; default now.
         #[arg(long, value_name = "TIME")]
         signing_time: Option<String>,
+        #[command(flatten)]
+        tsa: TsaArgs,
     },
     /// Verify signed PDFs, and DOCX files with their .p7s: integrity, signature, certificate chain.
     #[command(after_help = "Example:\n  seloste verify out/*.pdf out/*.docx --trust ca.pem\n\nPrints one verdict line per file; exits with status 1 if any file is not valid.")]
@@ -119,6 +122,26 @@ struct KeyArgs {
 }
 
 #[derive(clap::Args)]
+struct TsaArgs {
+    /// Timestamp each signature at this RFC 3161 timestamp authority (PAdES B-T).
+    #[arg(long, value_name = "URL")]
+    tsa: Option<String>,
+    /// How long to wait for the timestamp authority, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    tsa_timeout: u64,
+}
+
+impl TsaArgs {
+    fn tsa(&self) -> Option<Tsa> {
+        self.tsa.clone().map(|url| Tsa { url, timeout: self.timeout() })
+    }
+
+    fn timeout(&self) -> Duration {
+        Duration::from_secs(self.tsa_timeout)
+    }
+}
+
+#[derive(clap::Args)]
 struct SigningArgs {
     /// Sign with this key (PKCS#8 PEM); needs --cert.
     #[arg(long, value_name = "KEY", requires = "cert")]
@@ -138,6 +161,8 @@ struct SigningArgs {
     /// The signing time the signatures state: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ; default now.
     #[arg(long, value_name = "TIME")]
     signing_time: Option<String>,
+    #[command(flatten)]
+    tsa: TsaArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -216,7 +241,7 @@ impl SigningArgs {
         let time = signing_time(self.signing_time.as_deref())?;
         if let (Some(key), Some(cert)) = (&self.key, &self.cert) {
             let identity = Identity::load(key, cert, self.chain.as_deref(), time)?;
-            return Ok(Signers::One(Arc::new(Signing { identity, time })));
+            return Ok(Signers::One(Arc::new(Signing { identity, time, tsa: self.tsa.tsa() })));
         }
         if let Some(dir) = &self.test_key {
             let key = dir.join("key.pem");
@@ -227,10 +252,13 @@ impl SigningArgs {
                 println!("made a TEST signing key and certificate in {} (trust anchor: {})", dir.display(), dir.join("ca.pem").display());
             }
             let identity = Identity::load(&key, &dir.join("cert.pem"), None, time)?;
-            return Ok(Signers::One(Arc::new(Signing { identity, time })));
+            return Ok(Signers::One(Arc::new(Signing { identity, time, tsa: self.tsa.tsa() })));
         }
         if self.sign {
-            return Ok(Signers::per_organisation(time));
+            return Ok(Signers::per_organisation(time, self.tsa.tsa(), self.tsa.timeout()));
+        }
+        if self.tsa.tsa.is_some() {
+            return Err(usage_error("--tsa timestamps signatures: sign with --key and --cert, --sign or --test-key".into()));
         }
         Ok(Signers::None)
     }
@@ -324,9 +352,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             );
             Ok(status(report.failed()))
         }
-        Command::Sign { files, key, signing_time: time } => {
+        Command::Sign { files, key, signing_time: time, tsa } => {
             let time = signing_time(time.as_deref())?;
-            let signing = Signing { identity: Identity::load(&key.key, &key.cert, key.chain.as_deref(), time)?, time };
+            let signing = Signing { identity: Identity::load(&key.key, &key.cert, key.chain.as_deref(), time)?, time, tsa: tsa.tsa() };
             let mut failed = 0;
             for file in &files {
                 match seloste::sign::sign_file(&signing, file) {

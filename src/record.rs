@@ -437,6 +437,9 @@ pub struct SigningFiles {
     /// More chain certificates (PEM).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<PathBuf>,
+    /// The RFC 3161 timestamp authority's URL, for timestamped (PAdES B-T) signatures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tsa: Option<String>,
 }
 
 /// The notice document's own identity and history.

@@ -23,6 +23,7 @@ use x509_cert::Certificate;
 
 use crate::error::Error;
 use crate::sign::cms::{ID_SIGNING_CERTIFICATE_V2, SigningCertificateV2};
+use crate::timestamp::{ID_CT_TST_INFO, ID_KP_TIME_STAMPING, ID_SIGNATURE_TIME_STAMP_TOKEN, MessageImprint, TstInfo};
 use crate::sign::keys::{common_name, format_time, unix_seconds};
 
 /// The certificates a signature must chain to.
@@ -48,6 +49,8 @@ pub struct Signature {
     pub signer: String,
     /// The signing time the signature claims: `/M` in a PDF, signing-time in CAdES.
     pub claimed_time: Option<SystemTime>,
+    /// The RFC 3161 timestamp over the signature, if it has one.
+    pub timestamp: Option<TokenInfo>,
 }
 
 /// A signature problem: why the file is not valid.
@@ -80,7 +83,7 @@ pub fn verify_file(path: &Path, trust: &TrustStore) -> Check<Signature> {
 /// Verifies a detached CAdES signature over `content`.
 pub fn verify_detached(content: &[u8], cms: &[u8], trust: &TrustStore) -> Check<Signature> {
     let signed = check_cms(cms, |algorithm| hash(algorithm, content), trust)?;
-    Ok(Signature { kind: "CAdES", signer: signed.signer, claimed_time: signed.signing_time })
+    Ok(Signature { kind: "CAdES", signer: signed.signer, claimed_time: signed.signing_time, timestamp: signed.timestamp })
 }
 
 /// Verifies every signature of a PDF; the newest must cover the whole file.
@@ -162,7 +165,8 @@ fn check_pdf_signature(pdf: &[u8], dictionary: &lopdf::Dictionary, trust: &Trust
     signed_bytes.extend_from_slice(&pdf[gap_end..covered_to]);
     let signed = check_cms(&contents[..der_length], |algorithm| hash(algorithm, &signed_bytes), trust)?;
     let claimed_time = dictionary.get(b"M").ok().and_then(|m| m.as_str().ok()).and_then(parse_pdf_date);
-    Ok((covered_to, Signature { kind: "PAdES", signer: signed.signer, claimed_time: claimed_time.or(signed.signing_time) }))
+    let signature = Signature { kind: "PAdES", signer: signed.signer, claimed_time: claimed_time.or(signed.signing_time), timestamp: signed.timestamp };
+    Ok((covered_to, signature))
 }
 
 /// The length of the DER element at the start of `bytes`, header included.
@@ -218,25 +222,61 @@ fn hash(algorithm: &ObjectIdentifier, content: &[u8]) -> Option<Vec<u8>> {
 struct SignedBy {
     signer: String,
     signing_time: Option<SystemTime>,
+    timestamp: Option<TokenInfo>,
 }
 
-/// Checks a CMS SignedData whose content's digest `content_digest` computes.
-fn check_cms(cms: &[u8], content_digest: impl Fn(&ObjectIdentifier) -> Option<Vec<u8>>, trust: &TrustStore) -> Check<SignedBy> {
-    let content_info = ContentInfo::from_der(cms).map_err(|err| Invalid(format!("the signature is not CMS: {err}")))?;
+/// What the content of a SignedData is, and so how its digest is found.
+enum Content<'a> {
+    /// A detached signature: the digest of content held elsewhere, per algorithm.
+    Detached(&'a dyn Fn(&ObjectIdentifier) -> Option<Vec<u8>>),
+    /// Content inside the SignedData, of this type (a timestamp token's TSTInfo).
+    Embedded(ObjectIdentifier),
+}
+
+/// A SignedData whose one signature verifies over its content.
+struct Checked {
+    signer: Certificate,
+    certificates: Vec<Certificate>,
+    signer_info: cms::signed_data::SignerInfo,
+    signing_time: Option<SystemTime>,
+    content: Option<Vec<u8>>,
+}
+
+/// Checks a SignedData's structure, message digest, signing-certificate-v2 (when
+/// `require_signing_certificate` or present) and signature; not the chain.
+fn check_signed_data(cms: &[u8], content: Content<'_>, require_signing_certificate: bool) -> Check<Checked> {
+    let content_info = ContentInfo::from_der(cms).map_err(|err| Invalid(format!("not CMS: {err}")))?;
     if content_info.content_type != rfc5911::ID_SIGNED_DATA {
         return invalid("the CMS is not SignedData");
     }
-    let signed_data: SignedData =
-        content_info.content.decode_as().map_err(|err| Invalid(format!("malformed SignedData: {err}")))?;
-    if signed_data.encap_content_info.econtent.is_some() {
-        return invalid("the signature is not detached");
-    }
+    let signed_data: SignedData = content_info.content.decode_as().map_err(|err| Invalid(format!("malformed SignedData: {err}")))?;
     let signer_info = match signed_data.signer_infos.0.as_slice() {
-        [one] => one,
+        [one] => one.clone(),
         _ => return invalid("the signature must have exactly one signer"),
     };
     let digest_algorithm = signer_info.digest_alg.oid;
-    let Some(expected_digest) = content_digest(&digest_algorithm) else {
+    let econtent = &signed_data.encap_content_info;
+    let (expected_content_type, expected_digest, embedded) = match content {
+        Content::Detached(digest_of) => {
+            if econtent.econtent.is_some() {
+                return invalid("the signature is not detached");
+            }
+            (rfc5911::ID_DATA, digest_of(&digest_algorithm), None)
+        }
+        Content::Embedded(content_type) => {
+            if econtent.econtent_type != content_type {
+                return invalid(format!("the content is of type {}, not {content_type}", econtent.econtent_type));
+            }
+            let octets = econtent
+                .econtent
+                .as_ref()
+                .and_then(|any| any.decode_as::<der::asn1::OctetString>().ok())
+                .ok_or_else(|| Invalid("the token holds no content".into()))?;
+            let bytes = octets.as_bytes().to_vec();
+            (content_type, hash(&digest_algorithm, &bytes), Some(bytes))
+        }
+    };
+    let Some(expected_digest) = expected_digest else {
         return invalid(format!("the digest algorithm {digest_algorithm} is refused (SHA-1 and MD5 are not accepted)"));
     };
     let certificates: Vec<Certificate> = signed_data
@@ -254,6 +294,7 @@ fn check_cms(cms: &[u8], content_digest: impl Fn(&ObjectIdentifier) -> Option<Ve
     let Some(signer) = certificates
         .iter()
         .find(|certificate| certificate.tbs_certificate.issuer == sid.issuer && certificate.tbs_certificate.serial_number == sid.serial_number)
+        .cloned()
     else {
         return invalid("the signer's certificate is not in the signature");
     };
@@ -263,37 +304,110 @@ fn check_cms(cms: &[u8], content_digest: impl Fn(&ObjectIdentifier) -> Option<Ve
     let attribute = |oid: ObjectIdentifier| attributes.iter().find(|attribute| attribute.oid == oid).and_then(|a| a.values.get(0));
 
     let content_type = attribute(rfc5911::ID_CONTENT_TYPE).and_then(|value| value.decode_as::<ObjectIdentifier>().ok());
-    if content_type != Some(rfc5911::ID_DATA) {
-        return invalid("the content-type attribute is missing or not id-data");
+    if content_type != Some(expected_content_type) {
+        return invalid(format!("the content-type attribute is missing or not {expected_content_type}"));
     }
     let message_digest = attribute(rfc5911::ID_MESSAGE_DIGEST).and_then(|value| value.decode_as::<der::asn1::OctetString>().ok());
     if message_digest.as_ref().map(|digest| digest.as_bytes()) != Some(expected_digest.as_slice()) {
         return invalid("the signed content has changed: its digest does not match the signature's message-digest");
     }
     let signer_der = signer.to_der().map_err(|err| Invalid(err.to_string()))?;
-    let signing_certificate = attribute(ID_SIGNING_CERTIFICATE_V2)
-        .and_then(|value| value.decode_as::<SigningCertificateV2>().ok())
-        .ok_or_else(|| Invalid("the signing-certificate-v2 attribute is missing".into()))?;
-    let certified = signing_certificate.certs.first().map(|id| id.cert_hash.as_bytes().to_vec());
-    if certified.as_deref() != Some(digest::digest(&digest::SHA256, &signer_der).as_ref()) {
-        return invalid("the signing-certificate-v2 attribute names another certificate than the one that signed");
+    match attribute(ID_SIGNING_CERTIFICATE_V2).map(|value| value.decode_as::<SigningCertificateV2>()) {
+        Some(Ok(essential)) => {
+            let certified = essential.certs.first().map(|id| id.cert_hash.as_bytes().to_vec());
+            if certified.as_deref() != Some(digest::digest(&digest::SHA256, &signer_der).as_ref()) {
+                return invalid("the signing-certificate-v2 attribute names another certificate than the one that signed");
+            }
+        }
+        Some(Err(_)) => return invalid("the signing-certificate-v2 attribute is malformed"),
+        None if require_signing_certificate => return invalid("the signing-certificate-v2 attribute is missing"),
+        None => {}
     }
 
     let signed_attributes = attributes.to_der().map_err(|err| Invalid(err.to_string()))?;
-    let algorithm = signature_algorithm(&signer_info.signature_algorithm.oid, &digest_algorithm, signer)
+    let algorithm = signature_algorithm(&signer_info.signature_algorithm.oid, &digest_algorithm, &signer)
         .ok_or_else(|| Invalid(format!("unsupported signature algorithm {}", signer_info.signature_algorithm.oid)))?;
     let public_key = signer.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes();
     UnparsedPublicKey::new(algorithm, public_key)
         .verify(&signed_attributes, signer_info.signature.as_bytes())
         .map_err(|_| Invalid("the signature value does not verify with the signer's certificate".into()))?;
-
-    check_key_usage(signer)?;
-    check_chain(signer, &certificates, trust)?;
     let signing_time = attribute(rfc5911::ID_SIGNING_TIME)
         .and_then(|value| value.to_der().ok())
         .and_then(|der| x509_cert::time::Time::from_der(&der).ok())
         .map(|time| time.to_system_time());
-    Ok(SignedBy { signer: common_name(signer), signing_time })
+    Ok(Checked { signer, certificates, signer_info, signing_time, content: embedded })
+}
+
+/// Checks a CMS signature over content whose digest `content_digest` computes, its
+/// timestamp if it has one, and the chains of both to the trust anchors.
+fn check_cms(cms: &[u8], content_digest: impl Fn(&ObjectIdentifier) -> Option<Vec<u8>>, trust: &TrustStore) -> Check<SignedBy> {
+    let checked = check_signed_data(cms, Content::Detached(&content_digest), true)?;
+    check_key_usage(&checked.signer)?;
+    let token = checked
+        .signer_info
+        .unsigned_attrs
+        .iter()
+        .flat_map(|attributes| attributes.iter())
+        .find(|attribute| attribute.oid == ID_SIGNATURE_TIME_STAMP_TOKEN)
+        .and_then(|attribute| attribute.values.get(0))
+        .map(|value| value.to_der().map_err(|err| Invalid(err.to_string())))
+        .transpose()?;
+    let timestamp = match token {
+        Some(token) => {
+            let imprint = MessageImprint {
+                hash_algorithm: crate::sign::cms::sha256_algorithm(),
+                hashed_message: der::asn1::OctetString::new(digest::digest(&digest::SHA256, checked.signer_info.signature.as_bytes()).as_ref())
+                    .map_err(|err| Invalid(err.to_string()))?,
+            };
+            let info = check_token(&token, &imprint, Some(trust)).map_err(|Invalid(reason)| Invalid(format!("timestamp: {reason}")))?;
+            Some(info)
+        }
+        None => None,
+    };
+    // With a timestamp, the signer's certificate must have been valid when it was stamped;
+    // without one, nothing but the signer's word vouches for the time, so it must be valid now.
+    let at = timestamp.as_ref().map_or_else(SystemTime::now, |info| info.gen_time.to_system_time());
+    check_chain(&checked.signer, &checked.certificates, trust, at)?;
+    Ok(SignedBy { signer: common_name(&checked.signer), signing_time: checked.signing_time, timestamp })
+}
+
+/// What a checked timestamp token states.
+#[derive(Debug, Clone)]
+pub struct TokenInfo {
+    pub gen_time: der::asn1::GeneralizedTime,
+    pub nonce: Option<der::asn1::Uint>,
+    pub tsa: String,
+}
+
+/// Checks an RFC 3161 token: its imprint is `imprint`, its TSA signature verifies, the TSA
+/// certificate's extendedKeyUsage is timeStamping and critical, and, with `trust`, the TSA
+/// chains to a trust anchor.
+pub fn check_token(token: &[u8], imprint: &MessageImprint, trust: Option<&TrustStore>) -> Check<TokenInfo> {
+    let checked = check_signed_data(token, Content::Embedded(ID_CT_TST_INFO), false)?;
+    let info = TstInfo::from_der(checked.content.as_deref().unwrap_or_default())
+        .map_err(|err| Invalid(format!("the token's TSTInfo is malformed: {err}")))?;
+    if &info.message_imprint != imprint {
+        return invalid("the token stamps other data: its imprint is not the hash of this signature");
+    }
+    let time_stamping = checked
+        .signer
+        .tbs_certificate
+        .extensions
+        .iter()
+        .flatten()
+        .find(|extension| extension.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE);
+    let usages = time_stamping.and_then(|extension| {
+        x509_cert::ext::pkix::ExtendedKeyUsage::from_der(extension.extn_value.as_bytes()).ok().map(|usage| (extension.critical, usage))
+    });
+    match usages {
+        Some((true, usage)) if usage.0.contains(&ID_KP_TIME_STAMPING) => {}
+        _ => return invalid("the TSA certificate's extendedKeyUsage is not a critical timeStamping"),
+    }
+    if let Some(trust) = trust {
+        check_chain(&checked.signer, &checked.certificates, trust, SystemTime::now())
+            .map_err(|Invalid(reason)| Invalid(format!("TSA: {reason}")))?;
+    }
+    Ok(TokenInfo { gen_time: info.gen_time, nonce: info.nonce, tsa: common_name(&checked.signer) })
 }
 
 /// The ring algorithm for a signature algorithm OID, as used with `digest` and the key of `certificate`.
@@ -352,19 +466,20 @@ fn issued_by(certificate: &Certificate, issuer: &Certificate) -> bool {
 }
 
 /// The chain from `certificate` through `pool` must reach a trust anchor, every link
-/// valid now.
-fn check_chain(certificate: &Certificate, pool: &[Certificate], trust: &TrustStore) -> Check<()> {
+/// valid at `at`.
+fn check_chain(certificate: &Certificate, pool: &[Certificate], trust: &TrustStore, at: SystemTime) -> Check<()> {
     if trust.anchors.is_empty() {
         return invalid("no trust anchor given: name the CA certificate with --trust");
     }
-    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs();
+    let now = at.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs();
     let mut current = certificate.clone();
     for _ in 0..8 {
         let validity = &current.tbs_certificate.validity;
         if now < unix_seconds(&validity.not_before) || now > unix_seconds(&validity.not_after) {
             return invalid(format!(
-                "the certificate of {} is not valid now (valid from {} to {})",
+                "the certificate of {} is not valid at {} (valid from {} to {})",
                 common_name(&current),
+                format_time(at),
                 validity.not_before,
                 validity.not_after
             ));
@@ -375,7 +490,7 @@ fn check_chain(certificate: &Certificate, pool: &[Certificate], trust: &TrustSto
         if let Some(anchor) = trust.anchors.iter().find(|anchor| issued_by(&current, anchor)) {
             let validity = &anchor.tbs_certificate.validity;
             if now < unix_seconds(&validity.not_before) || now > unix_seconds(&validity.not_after) {
-                return invalid(format!("the trusted CA {} is not valid now", common_name(anchor)));
+                return invalid(format!("the trusted CA {} is not valid at {}", common_name(anchor), format_time(at)));
             }
             return Ok(());
         }
@@ -397,7 +512,11 @@ pub fn describe(path: &Path, result: &Check<Signature>) -> String {
     match result {
         Ok(signature) => {
             let time = signature.claimed_time.map(format_time).unwrap_or_else(|| "no signing time".into());
-            format!("valid    {}: {} signature by {}, signed {time}", path.display(), signature.kind, signature.signer)
+            let stamped = match &signature.timestamp {
+                Some(token) => format!("; timestamp {} by {}", format_time(token.gen_time.to_system_time()), token.tsa),
+                None => "; no timestamp".to_owned(),
+            };
+            format!("valid    {}: {} signature by {}, signed {time}{stamped}", path.display(), signature.kind, signature.signer)
         }
         Err(Invalid(reason)) => format!("INVALID  {}: {reason}", path.display()),
     }

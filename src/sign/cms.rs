@@ -20,6 +20,7 @@ use x509_cert::serial_number::SerialNumber;
 
 use super::keys::Identity;
 use crate::error::Error;
+use crate::timestamp::{ID_SIGNATURE_TIME_STAMP_TOKEN, Tsa};
 
 /// id-aa-signingCertificateV2 (RFC 5035).
 pub const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
@@ -58,8 +59,9 @@ fn attribute(oid: ObjectIdentifier, value: impl Encode) -> Result<Attribute, Err
 }
 
 /// Builds a detached SignedData over content whose SHA-256 is `content_digest`.
-/// `signing_time` adds the signing-time attribute (CAdES); PAdES leaves it out.
-pub fn sign_detached(identity: &Identity, content_digest: &[u8], signing_time: Option<SystemTime>) -> Result<Vec<u8>, Error> {
+/// `signing_time` adds the signing-time attribute (CAdES); PAdES leaves it out. With a
+/// `tsa`, the signature value is timestamped and the token added as an unsigned attribute.
+pub fn sign_detached(identity: &Identity, content_digest: &[u8], signing_time: Option<SystemTime>, tsa: Option<&Tsa>) -> Result<Vec<u8>, Error> {
     let certificate = &identity.certificate;
     let essential = SigningCertificateV2 {
         certs: vec![EssCertIdV2 {
@@ -83,6 +85,15 @@ pub fn sign_detached(identity: &Identity, content_digest: &[u8], signing_time: O
     // The signature covers the attributes' DER as a SET OF (tag 0x31), not as the
     // [0] IMPLICIT field they are stored in.
     let signature = identity.sign(&signed_attributes.to_der().map_err(failed)?)?;
+    let unsigned_attrs = match tsa {
+        Some(tsa) => {
+            let token = tsa.stamp(&signature)?;
+            let value = Any::from_der(&token.der).map_err(failed)?;
+            let attribute = Attribute { oid: ID_SIGNATURE_TIME_STAMP_TOKEN, values: SetOfVec::try_from(vec![value]).map_err(failed)? };
+            Some(SetOfVec::try_from(vec![attribute]).map_err(failed)?)
+        }
+        None => None,
+    };
 
     let signer_info = SignerInfo {
         version: CmsVersion::V1,
@@ -94,7 +105,7 @@ pub fn sign_detached(identity: &Identity, content_digest: &[u8], signing_time: O
         signed_attrs: Some(signed_attributes),
         signature_algorithm: identity.signature_algorithm(),
         signature: OctetString::new(signature).map_err(failed)?,
-        unsigned_attrs: None,
+        unsigned_attrs,
     };
     let mut certificates = vec![CertificateChoices::Certificate(certificate.clone())];
     certificates.extend(identity.chain.iter().cloned().map(CertificateChoices::Certificate));

@@ -15,22 +15,26 @@ pub use keys::Identity;
 
 use crate::error::Error;
 use crate::record::Register;
+use crate::timestamp::Tsa;
 
-/// Who signs, and the time the signatures state.
+/// Who signs, the time the signatures state, and the timestamp authority, if any.
 pub struct Signing {
     pub identity: Identity,
     pub time: SystemTime,
+    pub tsa: Option<Tsa>,
 }
 
 impl Signing {
     /// Signs a PDF: the unsigned bytes stay as the signed file's prefix.
     pub fn sign_pdf(&self, pdf: &[u8]) -> Result<Vec<u8>, Error> {
-        pades::sign_pdf(pdf, &self.identity, self.time, |range_digest| cms::sign_detached(&self.identity, range_digest, None))
+        pades::sign_pdf(pdf, &self.identity, self.time, |range_digest| {
+            cms::sign_detached(&self.identity, range_digest, None, self.tsa.as_ref())
+        })
     }
 
     /// The detached CAdES signature (DER) over the exact bytes of `content`.
     pub fn sign_detached(&self, content: &[u8]) -> Result<Vec<u8>, Error> {
-        cms::sign_detached(&self.identity, digest(&SHA256, content).as_ref(), Some(self.time))
+        cms::sign_detached(&self.identity, digest(&SHA256, content).as_ref(), Some(self.time), self.tsa.as_ref())
     }
 }
 
@@ -59,13 +63,14 @@ pub enum Signers {
     None,
     /// One key for everything, from the command line.
     One(Arc<Signing>),
-    /// Each organisation's own key, named in its organisation file; loaded once per file.
-    PerOrganisation { time: SystemTime, loaded: BTreeMap<PathBuf, Arc<Signing>> },
+    /// Each organisation's own key and TSA, named in its organisation file; loaded once
+    /// per file. A `tsa` given here replaces the organisation file's.
+    PerOrganisation { time: SystemTime, tsa: Option<Tsa>, timeout: std::time::Duration, loaded: BTreeMap<PathBuf, Arc<Signing>> },
 }
 
 impl Signers {
-    pub fn per_organisation(time: SystemTime) -> Signers {
-        Signers::PerOrganisation { time, loaded: BTreeMap::new() }
+    pub fn per_organisation(time: SystemTime, tsa: Option<Tsa>, timeout: std::time::Duration) -> Signers {
+        Signers::PerOrganisation { time, tsa, timeout, loaded: BTreeMap::new() }
     }
 
     /// The signer of `register`, if anything is to be signed.
@@ -73,7 +78,7 @@ impl Signers {
         match self {
             Signers::None => Ok(None),
             Signers::One(signing) => Ok(Some(Arc::clone(signing))),
-            Signers::PerOrganisation { time, loaded } => {
+            Signers::PerOrganisation { time, tsa, timeout, loaded } => {
                 if let Some(signing) = loaded.get(&register.organisation_path) {
                     return Ok(Some(Arc::clone(signing)));
                 }
@@ -88,7 +93,8 @@ impl Signers {
                 let base = register.organisation_path.parent().unwrap_or(Path::new("."));
                 let chain = files.chain.as_ref().map(|chain| base.join(chain));
                 let identity = Identity::load(&base.join(&files.key), &base.join(&files.certificate), chain.as_deref(), *time)?;
-                let signing = Arc::new(Signing { identity, time: *time });
+                let tsa = tsa.clone().or_else(|| files.tsa.clone().map(|url| Tsa { url, timeout: *timeout }));
+                let signing = Arc::new(Signing { identity, time: *time, tsa });
                 loaded.insert(register.organisation_path.clone(), Arc::clone(&signing));
                 Ok(Some(signing))
             }
