@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::archive::{Added, Archiving};
 use crate::error::Error;
 use crate::sign::Signers;
 use crate::{Engine, Format, LangForm};
@@ -12,8 +13,10 @@ use crate::{Engine, Format, LangForm};
 /// What a batch did with one file.
 #[derive(Debug)]
 pub enum Outcome {
-    /// A record, rendered; the files written.
-    Rendered { id: String, files: Vec<PathBuf> },
+    /// A record, rendered; the files written, and the archived version if archiving.
+    Rendered { id: String, files: Vec<PathBuf>, version: Option<String> },
+    /// A record whose content is the same as its newest archived version: nothing written.
+    Unchanged { id: String },
     /// A record that failed; nothing was written for it.
     Failed(Error),
     /// Not a record: an organisation file, or data of some other kind.
@@ -72,12 +75,13 @@ pub fn run(
     forms: &[LangForm],
     formats: &[Format],
     signers: &mut Signers,
+    mut archiving: Option<&mut Archiving>,
     mut progress: impl FnMut(&Path, &Outcome),
 ) -> Result<Report, Error> {
     let mut outcomes = Vec::new();
     let mut ids: BTreeMap<String, PathBuf> = BTreeMap::new();
     for path in discover(dir)? {
-        let outcome = process(engine, &path, out, forms, formats, signers, &mut ids);
+        let outcome = process(engine, &path, out, forms, formats, signers, archiving.as_deref_mut(), &mut ids);
         progress(&path, &outcome);
         outcomes.push((path, outcome));
     }
@@ -91,6 +95,7 @@ fn process(
     forms: &[LangForm],
     formats: &[Format],
     signers: &mut Signers,
+    archiving: Option<&mut Archiving>,
     ids: &mut BTreeMap<String, PathBuf>,
 ) -> Outcome {
     let tree = match crate::record::read_text(path).and_then(|text| crate::record::parse_untyped(path, &text)) {
@@ -113,9 +118,28 @@ fn process(
         }
         ids.insert(register.record.id.clone(), path.to_owned());
         let signing = signers.for_register(&register)?;
+        let id = register.record.id.clone();
+        let Some(archiving) = archiving else {
+            let outputs = engine.produce(&register, forms, formats, signing.as_deref())?;
+            let files = crate::output::write_outputs(out, &outputs)?;
+            return Ok(Outcome::Rendered { id, files, version: None });
+        };
+        let class = archiving.task_class(&register)?;
+        let signer_name = signing.as_ref().map(|signing| signing.identity.common_name());
+        let content = engine.fingerprint(&register, forms, signer_name.as_deref())?;
+        let plan_row = serde_json::to_string(&class).unwrap_or_default();
+        let fingerprint = crate::archive::bag::sha256_hex(format!("{content}\n{plan_row}").as_bytes());
+        if archiving.archive.latest_fingerprint(&id).as_deref() == Some(fingerprint.as_str()) {
+            return Ok(Outcome::Unchanged { id });
+        }
         let outputs = engine.produce(&register, forms, formats, signing.as_deref())?;
         let files = crate::output::write_outputs(out, &outputs)?;
-        Ok(Outcome::Rendered { id: register.record.id.clone(), files })
+        let tsa = signing.as_ref().and_then(|signing| signing.tsa.as_ref());
+        let version = match archiving.archive.add(&register, &class, &fingerprint, &outputs, tsa, archiving.now)? {
+            Added::Version(version) => Some(version),
+            Added::Unchanged(_) => None,
+        };
+        Ok(Outcome::Rendered { id, files, version })
     });
     result.unwrap_or_else(Outcome::Failed)
 }

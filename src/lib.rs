@@ -7,6 +7,7 @@
 //! and [`render`] prints that document as PDF (Typst) or DOCX (docx-rs). [`batch`] runs
 //! the pipeline over a folder. [`Engine`] holds what is loaded once per process.
 
+pub mod archive;
 pub mod assets;
 pub mod batch;
 pub mod check;
@@ -82,6 +83,17 @@ impl Engine {
             }
         }
         Ok(requested.to_vec())
+    }
+
+    /// A fingerprint of what the register's notices say, in the requested forms: the same
+    /// whenever the content is the same, however often it is signed.
+    pub fn fingerprint(&self, register: &Register, forms: &[LangForm], signed_by: Option<&str>) -> Result<String, Error> {
+        let mut documents = Vec::new();
+        for &form in &self.forms_for(register, forms)? {
+            documents.push(self.compose(register, form, signed_by)?);
+        }
+        let json = serde_json::to_vec(&documents).map_err(|err| Error::Render { what: register.record.id.clone(), message: err.to_string() })?;
+        Ok(archive::bag::sha256_hex(&json))
     }
 
     /// Produces every requested file of one register in memory, named

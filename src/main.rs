@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use seloste::archive::{Archive, Archiving};
 use seloste::batch::Outcome;
 use seloste::record::Date;
 use seloste::sign::{Identity, Signers, Signing, keys};
@@ -49,6 +50,10 @@ enum Command {
         output: OutputArgs,
         #[command(flatten)]
         signing: SigningArgs,
+        /// Put a new version of each changed register into this archive (BagIt bags with
+        /// the archive formation plan's metadata); unchanged registers write nothing.
+        #[arg(long, value_name = "ARCHIVE")]
+        archive: Option<PathBuf>,
     },
     /// Sign existing PDFs (PAdES, in place) and other files such as DOCX (a detached <file>.p7s).
     #[command(after_help = "Example:\n  seloste sign out/*.pdf out/*.docx --key key.pem --cert cert.pem --chain chain.pem\n\nA PDF is replaced atomically by its signed version; any other file gets <file>.p7s beside it.")]
@@ -63,8 +68,8 @@ enum Command {
         #[command(flatten)]
         tsa: TsaArgs,
     },
-    /// Verify signed PDFs, and DOCX files with their .p7s: integrity, signature, certificate chain.
-    #[command(after_help = "Example:\n  seloste verify out/*.pdf out/*.docx --trust ca.pem\n\nPrints one verdict line per file; exits with status 1 if any file is not valid.")]
+    /// Verify signed PDFs, DOCX files with their .p7s, or an archive (or one register's folder, or one bag).
+    #[command(after_help = "Examples:\n  seloste verify out/*.pdf out/*.docx --trust ca.pem\n  seloste verify archive --trust ca.pem --trust tsa-ca.pem\n\nPrints one verdict line per file and every problem of an archive; exits with status 1 if anything is not valid.")]
     Verify {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
@@ -87,11 +92,26 @@ enum Command {
         #[arg(long, value_name = "DATE", default_value = "2049-12-31")]
         valid_until: String,
     },
+    /// List an archive's versions, with dates, hashes and signers.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
     /// Print the JSON Schema of a record (or of an organisation file), for editors.
     #[command(after_help = "Example:\n  seloste schema > record.schema.json\n  seloste schema organisation > organisation.schema.json")]
     Schema {
         #[arg(value_enum, default_value = "record")]
         of: SchemaOf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ArchiveCommand {
+    /// The versions in ARCHIVE, or of one register.
+    #[command(after_help = "Example:\n  seloste archive list archive huittinen-lastensuojelu")]
+    List {
+        #[arg(value_name = "ARCHIVE")]
+        archive: PathBuf,
+        #[arg(value_name = "REGISTER")]
+        register: Option<String>,
     },
 }
 
@@ -318,9 +338,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(status(failed))
         }
-        Command::Batch { dir, output, signing } => {
+        Command::Batch { dir, output, signing, archive } => {
             let engine = engine(cli.templates.as_deref())?;
             let mut signers = signing.signers()?;
+            let mut archiving = match &archive {
+                Some(path) => Some(Archiving::new(Archive::open(path)?, SystemTime::now())),
+                None => None,
+            };
             let report = seloste::batch::run(
                 &engine,
                 &dir,
@@ -328,8 +352,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 &output.forms(),
                 &output.formats(),
                 &mut signers,
+                archiving.as_mut(),
                 |path, outcome| match outcome {
-                    Outcome::Rendered { id, files } => println!("ok      {id}: {} files", files.len()),
+                    Outcome::Rendered { id, files, version: None } => println!("ok      {id}: {} files", files.len()),
+                    Outcome::Rendered { id, files, version: Some(version) } => {
+                        println!("ok      {id}: {} files, archived as {version}", files.len())
+                    }
+                    Outcome::Unchanged { id } => println!("unchanged {id}: same as its newest archived version"),
                     Outcome::Failed(err) => eprintln!("FAILED  {err}"),
                     Outcome::Skipped { reason } => println!("skipped {}: {reason}", path.display()),
                 },
@@ -344,9 +373,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 })
                 .sum();
             let skipped = report.count(|outcome| matches!(outcome, Outcome::Skipped { .. }));
+            let unchanged = report.count(|outcome| matches!(outcome, Outcome::Unchanged { .. }));
             println!(
-                "{} records: {rendered} rendered ({files} files in {}), {} failed; {skipped} other files skipped",
-                rendered + report.failed(),
+                "{} records: {rendered} rendered ({files} files in {}), {unchanged} unchanged, {} failed; {skipped} other files skipped",
+                rendered + unchanged + report.failed(),
                 output.output.display(),
                 report.failed()
             );
@@ -371,11 +401,28 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let trust = TrustStore::load(&trust)?;
             let mut failed = 0;
             for file in &files {
+                if file.is_dir() {
+                    let problems = seloste::archive::verify_archive(file, &trust);
+                    for problem in &problems {
+                        println!("INVALID  {problem}");
+                    }
+                    if problems.is_empty() {
+                        println!("valid    {}: every bag complete, every hash and signature valid, the version chain unbroken", file.display());
+                    }
+                    failed += usize::from(!problems.is_empty());
+                    continue;
+                }
                 let result = verify::verify_file(file, &trust);
                 failed += usize::from(result.is_err());
                 println!("{}", verify::describe(file, &result));
             }
             Ok(status(failed))
+        }
+        Command::Archive(ArchiveCommand::List { archive, register }) => {
+            for line in seloste::archive::list(&archive, register.as_deref())? {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Keygen { output, name, valid_from, valid_until } => {
             let valid_from = parse_date("--valid-from", &valid_from)?;

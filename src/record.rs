@@ -631,6 +631,9 @@ pub struct Organisation {
     /// The signing key and certificate, for `render` and `batch` without `--key`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing: Option<SigningFiles>,
+    /// The organisation's archive formation plan (AMS/TOS file), relative to this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive_plan: Option<PathBuf>,
 }
 
 /// Where a data subject turns to use their rights.

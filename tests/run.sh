@@ -17,9 +17,10 @@ if [ ${#missing_debian[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing_debian[@]}" >/dev/null
 fi
 
-if ! python3 -c "import docx, yaml, jsonschema, pypdf, asn1crypto, pyhanko" 2>/dev/null || ! command -v pyhanko >/dev/null; then
-  echo "installing python-docx, PyYAML, jsonschema, pypdf and pyHanko"
-  python3 -m pip install --quiet --disable-pip-version-check python-docx pyyaml jsonschema pypdf asn1crypto pyhanko pyhanko-cli
+if ! python3 -c "import docx, yaml, jsonschema, pypdf, asn1crypto, pyhanko, bagit" 2>/dev/null \
+    || ! command -v pyhanko >/dev/null || ! command -v bagit.py >/dev/null; then
+  echo "installing python-docx, PyYAML, jsonschema, pypdf, pyHanko and bagit"
+  python3 -m pip install --quiet --disable-pip-version-check python-docx pyyaml jsonschema pypdf asn1crypto pyhanko pyhanko-cli bagit
 fi
 
 cargo test --locked

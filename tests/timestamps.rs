@@ -224,3 +224,45 @@ fn a_bad_timestamp_authority_is_a_clear_error_and_nothing_is_written() {
     assert_tsa_refused("slow", &url("slow"), "no answer within 2 s");
     assert_tsa_refused("unreachable", "http://127.0.0.1:9/", "cannot reach the TSA");
 }
+
+#[test]
+fn archived_bags_carry_a_valid_token_over_their_tag_manifest() {
+    let Some(tsa) = tsa() else { return };
+    let dir = scratch("archive");
+    let keys = dir.join("keys");
+    let archive = dir.join("archive");
+    let result = seloste(&[
+        "batch",
+        samples().to_str().unwrap(),
+        "-o",
+        dir.join("out").to_str().unwrap(),
+        "--test-key",
+        keys.to_str().unwrap(),
+        "--tsa",
+        &format!("{}/", tsa.url),
+        "--archive",
+        archive.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let bag = archive.join("huittinen-lastensuojelu/v0001");
+    assert!(bag.join("tagmanifest-sha512.txt.tsr").exists());
+    if have_tool("bagit.py") {
+        let validated = run("bagit.py", &["--validate", bag.to_str().unwrap()]);
+        assert!(validated.status.success(), "{}", stderr(&validated));
+    }
+    let trust = ["--trust", keys.join("ca.pem").to_str().unwrap(), "--trust", tsa.ca.to_str().unwrap()].map(str::to_owned);
+    let verify = |path: &Path| {
+        let mut args = vec!["verify".to_owned(), path.display().to_string()];
+        args.extend(trust.iter().cloned());
+        seloste(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    assert!(verify(&archive).status.success(), "{}", stdout(&verify(&archive)));
+    let listing = stdout(&seloste(&["archive", "list", archive.to_str().unwrap()]));
+    assert_eq!(listing.matches("tag manifest timestamped").count(), 5, "{listing}");
+
+    let other = std::fs::read(archive.join("lieto-lapsiperheet/v0001/tagmanifest-sha512.txt.tsr")).unwrap();
+    std::fs::write(bag.join("tagmanifest-sha512.txt.tsr"), other).unwrap();
+    let rejected = verify(&bag);
+    assert_eq!(rejected.status.code(), Some(1));
+    assert!(stdout(&rejected).contains("tagmanifest-sha512.txt.tsr"), "{}", stdout(&rejected));
+}

@@ -81,9 +81,13 @@ def make_material(directory):
             serial.write("01\n")
 
 
+# openssl ts -reply reads and rewrites the serial file: one reply at a time.
+REPLY_LOCK = threading.Lock()
+
+
 def reply(directory, query):
     """The TSA's DER reply to a DER query."""
-    with tempfile.TemporaryDirectory() as work:
+    with REPLY_LOCK, tempfile.TemporaryDirectory() as work:
         query_path = os.path.join(work, "query.tsq")
         with open(query_path, "wb") as out:
             out.write(query)
