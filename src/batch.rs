@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::archive::{Added, Archiving};
 use crate::error::Error;
@@ -13,8 +15,9 @@ use crate::{Engine, Format, LangForm};
 /// What a batch did with one file.
 #[derive(Debug)]
 pub enum Outcome {
-    /// A record, rendered; the files written, and the archived version if archiving.
-    Rendered { id: String, files: Vec<PathBuf>, version: Option<String> },
+    /// A record, rendered: how many notices (language forms), the files written, and the
+    /// archived version if archiving.
+    Rendered { id: String, notices: usize, files: Vec<PathBuf>, version: Option<String> },
     /// A record whose content is the same as its newest archived version: nothing written.
     Unchanged { id: String },
     /// A record that failed; nothing was written for it.
@@ -66,80 +69,184 @@ pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(found)
 }
 
-/// Runs the pipeline on every record under `dir`, writing into `out`. `progress` is
-/// told about each file as it is done.
+/// One of N parts of a batch, so that N machines can share it: `--shard K/N`, K from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// Reads `K/N` with 1 ≤ K ≤ N.
+    pub fn parse(text: &str) -> Option<Shard> {
+        let (index, count) = text.split_once('/')?;
+        let (index, count): (usize, usize) = (index.trim().parse().ok()?, count.trim().parse().ok()?);
+        (count >= 1 && (1..=count).contains(&index)).then_some(Shard { index, count })
+    }
+
+    /// Whether the register `id` belongs to this shard. The part depends on the id alone,
+    /// so a register always falls to the same shard and its archive versions never collide.
+    pub fn contains(&self, id: &str) -> bool {
+        let hash = ring::digest::digest(&ring::digest::SHA256, id.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&hash.as_ref()[..8]);
+        (u64::from_be_bytes(first) % self.count as u64) as usize + 1 == self.index
+    }
+}
+
+/// How a batch runs.
+pub struct Options<'a> {
+    pub forms: &'a [LangForm],
+    pub formats: &'a [Format],
+    /// Worker threads; output never depends on it.
+    pub jobs: usize,
+    pub shard: Option<Shard>,
+}
+
+/// What the pre-pass found a file to be.
+enum Found {
+    Record { id: Option<String> },
+    Other(Outcome),
+}
+
+/// Typst's memo cache grows with every compilation; evicting entries unused for this
+/// many evictions keeps memory flat in long batches while warm entries (fonts, layout)
+/// stay cached.
+const EVICT_EVERY: usize = 32;
+const EVICT_MAX_AGE: usize = 4;
+
+/// Runs the pipeline on every record under `dir` (or this shard's part of them), on
+/// `options.jobs` threads, writing into `out`. `progress` is told about each file as it
+/// is done, in whatever order the threads finish; the report is in file order.
 pub fn run(
     engine: &Engine,
     dir: &Path,
     out: &Path,
-    forms: &[LangForm],
-    formats: &[Format],
-    signers: &mut Signers,
-    mut archiving: Option<&mut Archiving>,
-    mut progress: impl FnMut(&Path, &Outcome),
+    options: &Options<'_>,
+    signers: Signers,
+    archiving: Option<Archiving>,
+    progress: &(dyn Fn(&Path, &Outcome) + Sync),
 ) -> Result<Report, Error> {
-    let mut outcomes = Vec::new();
+    let files = discover(dir)?;
+    let mut outcomes: Vec<(PathBuf, Option<Outcome>)> = Vec::new();
+    let mut work: Vec<usize> = Vec::new();
     let mut ids: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for path in discover(dir)? {
-        let outcome = process(engine, &path, out, forms, formats, signers, archiving.as_deref_mut(), &mut ids);
-        progress(&path, &outcome);
+    for path in files {
+        let found = classify(&path);
+        let outcome = match found {
+            Found::Other(outcome) => Some(outcome),
+            Found::Record { id } => {
+                let id = id.unwrap_or_default();
+                if options.shard.is_some_and(|shard| !shard.contains(&id)) {
+                    continue;
+                }
+                match ids.get(&id).filter(|_| !id.is_empty()) {
+                    Some(first) => Some(Outcome::Failed(Error::Input(crate::InputError::new(
+                        &path,
+                        "id".into(),
+                        None,
+                        format!("the id `{id}` is already used by {}; output files are named by id, so each must be unique", first.display()),
+                    )))),
+                    None => {
+                        ids.insert(id, path.clone());
+                        work.push(outcomes.len());
+                        None
+                    }
+                }
+            }
+        };
+        if let Some(outcome) = &outcome {
+            progress(&path, outcome);
+        }
         outcomes.push((path, outcome));
     }
+
+    let signers = Mutex::new(signers);
+    let archiving = archiving.map(Mutex::new);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::with_capacity(work.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let slot = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&index) = work.get(slot) else { break };
+                    let path = &outcomes[index].0;
+                    let outcome = process(engine, path, out, options, &signers, archiving.as_ref())
+                        .unwrap_or_else(Outcome::Failed);
+                    progress(path, &outcome);
+                    if (done.fetch_add(1, Ordering::Relaxed) + 1) % EVICT_EVERY == 0 {
+                        comemo::evict(EVICT_MAX_AGE);
+                    }
+                    results.lock().unwrap_or_else(|poison| poison.into_inner()).push((index, outcome));
+                }
+            });
+        }
+    });
+    for (index, outcome) in results.into_inner().unwrap_or_else(|poison| poison.into_inner()) {
+        outcomes[index].1 = Some(outcome);
+    }
+    let outcomes = outcomes.into_iter().filter_map(|(path, outcome)| outcome.map(|outcome| (path, outcome))).collect();
     Ok(Report { outcomes })
+}
+
+/// Reads a file's `kind` and `id`, cheaply, without the typed load.
+fn classify(path: &Path) -> Found {
+    let tree = match crate::record::read_text(path).and_then(|text| crate::record::parse_untyped(path, &text)) {
+        Ok(tree) => tree,
+        Err(err) => return Found::Other(Outcome::Failed(err)),
+    };
+    match crate::record::kind_of(&tree) {
+        Some("record") => Found::Record { id: tree.get("id").and_then(|id| id.as_str()).map(str::to_owned) },
+        Some(other) => Found::Other(Outcome::Skipped { reason: format!("{other} file, not a record") }),
+        None => Found::Other(Outcome::Skipped { reason: "not a record (no `kind: record`)".into() }),
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
 fn process(
     engine: &Engine,
     path: &Path,
     out: &Path,
-    forms: &[LangForm],
-    formats: &[Format],
-    signers: &mut Signers,
-    archiving: Option<&mut Archiving>,
-    ids: &mut BTreeMap<String, PathBuf>,
-) -> Outcome {
-    let tree = match crate::record::read_text(path).and_then(|text| crate::record::parse_untyped(path, &text)) {
-        Ok(tree) => tree,
-        Err(err) => return Outcome::Failed(err),
-    };
-    match crate::record::kind_of(&tree) {
-        Some("record") => {}
-        Some(other) => return Outcome::Skipped { reason: format!("{other} file, not a record") },
-        None => return Outcome::Skipped { reason: "not a record (no `kind: record`)".into() },
-    }
-    let result = engine.load(path).and_then(|register| {
-        if let Some(first) = ids.get(&register.record.id) {
-            return Err(Error::Input(crate::InputError::new(
-                path,
-                "id".into(),
-                None,
-                format!("the id `{}` is already used by {}; output files are named by id, so each must be unique", register.record.id, first.display()),
-            )));
-        }
-        ids.insert(register.record.id.clone(), path.to_owned());
-        let signing = signers.for_register(&register)?;
-        let id = register.record.id.clone();
-        let Some(archiving) = archiving else {
-            let outputs = engine.produce(&register, forms, formats, signing.as_deref())?;
-            let files = crate::output::write_outputs(out, &outputs)?;
-            return Ok(Outcome::Rendered { id, files, version: None });
-        };
-        let class = archiving.task_class(&register)?;
-        let signer_name = signing.as_ref().map(|signing| signing.identity.common_name());
-        let content = engine.fingerprint(&register, forms, signer_name.as_deref())?;
-        let plan_row = serde_json::to_string(&class).unwrap_or_default();
-        let fingerprint = crate::archive::bag::sha256_hex(format!("{content}\n{plan_row}").as_bytes());
-        if archiving.archive.latest_fingerprint(&id).as_deref() == Some(fingerprint.as_str()) {
-            return Ok(Outcome::Unchanged { id });
-        }
+    options: &Options<'_>,
+    signers: &Mutex<Signers>,
+    archiving: Option<&Mutex<Archiving>>,
+) -> Result<Outcome, Error> {
+    let register = engine.load(path)?;
+    let signing = lock(signers).for_register(&register)?;
+    let id = register.record.id.clone();
+    let (forms, formats) = (options.forms, options.formats);
+    let notices = engine.forms_for(&register, forms)?.len();
+    let Some(archiving) = archiving else {
         let outputs = engine.produce(&register, forms, formats, signing.as_deref())?;
         let files = crate::output::write_outputs(out, &outputs)?;
-        let tsa = signing.as_ref().and_then(|signing| signing.tsa.as_ref());
-        let version = match archiving.archive.add(&register, &class, &fingerprint, &outputs, tsa, archiving.now)? {
-            Added::Version(version) => Some(version),
-            Added::Unchanged(_) => None,
-        };
-        Ok(Outcome::Rendered { id, files, version })
-    });
-    result.unwrap_or_else(Outcome::Failed)
+        return Ok(Outcome::Rendered { id, notices, files, version: None });
+    };
+    let class = lock(archiving).task_class(&register)?;
+    let signer_name = signing.as_ref().map(|signing| signing.identity.common_name());
+    let content = engine.fingerprint(&register, forms, signer_name.as_deref())?;
+    let plan_row = serde_json::to_string(&class).unwrap_or_default();
+    let fingerprint = crate::archive::bag::sha256_hex(format!("{content}\n{plan_row}").as_bytes());
+    let (archive_now, unchanged) = {
+        let archiving = lock(archiving);
+        (archiving.now, archiving.archive.latest_fingerprint(&id).as_deref() == Some(fingerprint.as_str()))
+    };
+    if unchanged {
+        return Ok(Outcome::Unchanged { id });
+    }
+    let outputs = engine.produce(&register, forms, formats, signing.as_deref())?;
+    let files = crate::output::write_outputs(out, &outputs)?;
+    let tsa = signing.as_ref().and_then(|signing| signing.tsa.as_ref());
+    // Registers have folders of their own, so versions of different registers never
+    // contend; the lock is only for the shared plan cache above.
+    let archive = lock(archiving).archive.clone();
+    let version = match archive.add(&register, &class, &fingerprint, &outputs, tsa, archive_now)? {
+        Added::Version(version) => Some(version),
+        Added::Unchanged(_) => None,
+    };
+    Ok(Outcome::Rendered { id, notices, files, version })
 }

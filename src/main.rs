@@ -1,15 +1,16 @@
 //! The command line: parses arguments, calls the library, prints results and errors.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use seloste::archive::{Archive, Archiving};
-use seloste::batch::Outcome;
+use indicatif::{ProgressBar, ProgressStyle};
+use seloste::batch::{Outcome, Shard};
 use seloste::record::Date;
 use seloste::sign::{Identity, Signers, Signing, keys};
 use seloste::timestamp::Tsa;
@@ -54,6 +55,13 @@ enum Command {
         /// the archive formation plan's metadata); unchanged registers write nothing.
         #[arg(long, value_name = "ARCHIVE")]
         archive: Option<PathBuf>,
+        /// Worker threads (default: the number of cores). Output does not depend on it.
+        #[arg(long, value_name = "N", default_value_t = default_jobs(), value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: u16,
+        /// Do only part K of N of the records (K from 1 to N), chosen by register id, so
+        /// that N machines can share a batch.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+        shard: Option<Shard>,
     },
     /// Sign existing PDFs (PAdES, in place) and other files such as DOCX (a detached <file>.p7s).
     #[command(after_help = "Example:\n  seloste sign out/*.pdf out/*.docx --key key.pem --cert cert.pem --chain chain.pem\n\nA PDF is replaced atomically by its signed version; any other file gets <file>.p7s beside it.")]
@@ -284,6 +292,109 @@ impl SigningArgs {
     }
 }
 
+fn default_jobs() -> u16 {
+    std::thread::available_parallelism().map_or(1, |cores| cores.get().min(usize::from(u16::MAX)) as u16)
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    Shard::parse(text).ok_or_else(|| format!("`{text}` is not a shard: write K/N with 1 <= K <= N, e.g. 2/8"))
+}
+
+/// Progress of a batch: a bar on a terminal; otherwise a line per record and a progress
+/// line every few seconds, which suits logs.
+struct Progress {
+    bar: Option<ProgressBar>,
+    started: Instant,
+    /// Files done, notices done, and when the last progress line was printed.
+    state: Mutex<(usize, usize, Instant)>,
+}
+
+impl Progress {
+    fn new(files: usize) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(files as u64);
+            if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed} {msg}") {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress { bar, started: Instant::now(), state: Mutex::new((0, 0, Instant::now())) }
+    }
+
+    fn file_done(&self, path: &Path, outcome: &Outcome) {
+        let line = match outcome {
+            Outcome::Rendered { id, files, version: None, .. } => format!("ok      {id}: {} files", files.len()),
+            Outcome::Rendered { id, files, version: Some(version), .. } => {
+                format!("ok      {id}: {} files, archived as {version}", files.len())
+            }
+            Outcome::Unchanged { id } => format!("unchanged {id}: same as its newest archived version"),
+            Outcome::Failed(err) => format!("FAILED  {err}"),
+            Outcome::Skipped { reason } => format!("skipped {}: {reason}", path.display()),
+        };
+        let mut state = self.state.lock().unwrap_or_else(|poison| poison.into_inner());
+        state.0 += 1;
+        if let Outcome::Rendered { notices, .. } = outcome {
+            state.1 += notices;
+        }
+        match &self.bar {
+            Some(bar) => {
+                if matches!(outcome, Outcome::Failed(_)) {
+                    bar.println(&line);
+                }
+                bar.set_message(format!("{} notices", state.1));
+                bar.inc(1);
+            }
+            None => {
+                if matches!(outcome, Outcome::Failed(_)) {
+                    eprintln!("{line}");
+                } else {
+                    println!("{line}");
+                }
+                if state.2.elapsed() >= Duration::from_secs(5) {
+                    let seconds = self.started.elapsed().as_secs_f64();
+                    println!("progress: {} files, {} notices, {:.1} notices/s", state.0, state.1, state.1 as f64 / seconds.max(1e-9));
+                    state.2 = Instant::now();
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// The end of a batch: counts, throughput, and each failure with its error.
+fn print_summary(report: &seloste::batch::Report, output: &Path, elapsed: Duration) {
+    let mut rendered = 0;
+    let mut notices = 0;
+    let mut files = 0;
+    for (_, outcome) in &report.outcomes {
+        if let Outcome::Rendered { notices: n, files: written, .. } = outcome {
+            rendered += 1;
+            notices += n;
+            files += written.len();
+        }
+    }
+    let skipped = report.count(|outcome| matches!(outcome, Outcome::Skipped { .. }));
+    let unchanged = report.count(|outcome| matches!(outcome, Outcome::Unchanged { .. }));
+    println!(
+        "{} records: {rendered} rendered ({files} files in {}), {unchanged} unchanged, {} failed; {skipped} other files skipped",
+        rendered + unchanged + report.failed(),
+        output.display(),
+        report.failed()
+    );
+    let seconds = elapsed.as_secs_f64();
+    println!("{notices} notices in {seconds:.2} s: {:.1} notices/s", notices as f64 / seconds.max(1e-9));
+    for (path, outcome) in &report.outcomes {
+        if let Outcome::Failed(err) = outcome {
+            println!("failed: {}: {}", path.display(), err.to_string().lines().next().unwrap_or_default());
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -338,48 +449,22 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(status(failed))
         }
-        Command::Batch { dir, output, signing, archive } => {
+        Command::Batch { dir, output, signing, archive, jobs, shard } => {
             let engine = engine(cli.templates.as_deref())?;
-            let mut signers = signing.signers()?;
-            let mut archiving = match &archive {
+            let signers = signing.signers()?;
+            let archiving = match &archive {
                 Some(path) => Some(Archiving::new(Archive::open(path)?, SystemTime::now())),
                 None => None,
             };
-            let report = seloste::batch::run(
-                &engine,
-                &dir,
-                &output.output,
-                &output.forms(),
-                &output.formats(),
-                &mut signers,
-                archiving.as_mut(),
-                |path, outcome| match outcome {
-                    Outcome::Rendered { id, files, version: None } => println!("ok      {id}: {} files", files.len()),
-                    Outcome::Rendered { id, files, version: Some(version) } => {
-                        println!("ok      {id}: {} files, archived as {version}", files.len())
-                    }
-                    Outcome::Unchanged { id } => println!("unchanged {id}: same as its newest archived version"),
-                    Outcome::Failed(err) => eprintln!("FAILED  {err}"),
-                    Outcome::Skipped { reason } => println!("skipped {}: {reason}", path.display()),
-                },
-            )?;
-            let rendered = report.count(|outcome| matches!(outcome, Outcome::Rendered { .. }));
-            let files: usize = report
-                .outcomes
-                .iter()
-                .map(|(_, outcome)| match outcome {
-                    Outcome::Rendered { files, .. } => files.len(),
-                    _ => 0,
-                })
-                .sum();
-            let skipped = report.count(|outcome| matches!(outcome, Outcome::Skipped { .. }));
-            let unchanged = report.count(|outcome| matches!(outcome, Outcome::Unchanged { .. }));
-            println!(
-                "{} records: {rendered} rendered ({files} files in {}), {unchanged} unchanged, {} failed; {skipped} other files skipped",
-                rendered + unchanged + report.failed(),
-                output.output.display(),
-                report.failed()
-            );
+            let (forms, formats) = (output.forms(), output.formats());
+            let options = seloste::batch::Options { forms: &forms, formats: &formats, jobs: usize::from(jobs), shard };
+            let started = Instant::now();
+            let progress = Progress::new(seloste::batch::discover(&dir)?.len());
+            let report = seloste::batch::run(&engine, &dir, &output.output, &options, signers, archiving, &|path, outcome| {
+                progress.file_done(path, outcome)
+            })?;
+            progress.finish();
+            print_summary(&report, &output.output, started.elapsed());
             Ok(status(report.failed()))
         }
         Command::Sign { files, key, signing_time: time, tsa } => {

@@ -30,6 +30,7 @@ const MARKER_TEXT: &str = "seloste archive 1\nEach folder is a register; each vN
 /// The bag-info label holding the fingerprint of the notice's content.
 const CONTENT_LABEL: &str = "Seloste-Content-SHA256";
 
+#[derive(Clone)]
 pub struct Archive {
     root: PathBuf,
 }
