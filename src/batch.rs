@@ -229,7 +229,8 @@ fn process(
     };
     let class = lock(archiving).task_class(&register)?;
     let signer_name = signing.as_ref().map(|signing| signing.identity.common_name());
-    let content = engine.fingerprint(&register, forms, signer_name.as_deref())?;
+    let documents = engine.compose_forms(&register, forms, signer_name.as_deref())?;
+    let content = engine.fingerprint(&register, &documents)?;
     let plan_row = serde_json::to_string(&class).unwrap_or_default();
     let fingerprint = crate::archive::bag::sha256_hex(format!("{content}\n{plan_row}").as_bytes());
     let (archive_now, unchanged) = {
@@ -239,7 +240,7 @@ fn process(
     if unchanged {
         return Ok(Outcome::Unchanged { id });
     }
-    let outputs = engine.produce(&register, forms, formats, signing.as_deref())?;
+    let outputs = engine.render_forms(&register, &documents, formats, signing.as_deref())?;
     let files = crate::output::write_outputs(out, &outputs)?;
     let tsa = signing.as_ref().and_then(|signing| signing.tsa.as_ref());
     // Registers have folders of their own, so versions of different registers never

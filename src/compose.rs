@@ -206,6 +206,10 @@ pub fn compose(texts: &Texts, register: &Register, form: LangForm, signed_by: Op
     let organisation = &register.organisation;
     let primary = form.languages()[0];
     let mut parts = Vec::new();
+    let mut titles = Vec::new();
+    let mut doc_types = Vec::new();
+    let mut subject = String::new();
+    let mut org_lines: Vec<String> = Vec::new();
     for &lang in form.languages() {
         let composer = Composer { texts, register, lang, data: context(register, lang) };
         let mut part = composer.part()?;
@@ -213,15 +217,11 @@ pub fn compose(texts: &Texts, register: &Register, form: LangForm, signed_by: Op
             part.signature = Some(composer.signature_note(certificate_name)?);
         }
         parts.push(part);
-    }
-
-    let mut titles = Vec::new();
-    let mut doc_types = Vec::new();
-    let mut org_lines: Vec<String> = Vec::new();
-    for &lang in form.languages() {
-        let data = context(register, lang);
-        titles.push(texts.render(lang, "title", &data)?);
-        doc_types.push(texts.render(lang, "doc_type", &data)?);
+        titles.push(composer.text("title")?);
+        doc_types.push(composer.text("doc_type")?);
+        if lang == primary {
+            subject = composer.text("subject")?;
+        }
         for line in [Some(organisation.name.get(lang)), record.controller_body.as_ref().map(|b| b.get(lang))].into_iter().flatten() {
             if !org_lines.iter().any(|seen| seen == line) {
                 org_lines.push(line.to_owned());
@@ -232,7 +232,7 @@ pub fn compose(texts: &Texts, register: &Register, form: LangForm, signed_by: Op
         title: titles.join(" – "),
         lang: primary,
         author: organisation.name.get(primary).to_owned(),
-        subject: texts.render(primary, "subject", &context(register, primary))?,
+        subject,
         date: record.document.date,
         header: Header {
             organisation: org_lines,

@@ -85,13 +85,19 @@ impl Engine {
         Ok(requested.to_vec())
     }
 
-    /// A fingerprint of what the register's notices say, in the requested forms: the same
-    /// whenever the content is the same, however often it is signed.
-    pub fn fingerprint(&self, register: &Register, forms: &[LangForm], signed_by: Option<&str>) -> Result<String, Error> {
-        let mut documents = Vec::new();
-        for &form in &self.forms_for(register, forms)? {
-            documents.push(self.compose(register, form, signed_by)?);
-        }
+    /// Composes the register's notice in each requested form; `signed_by` names the
+    /// signing certificate when the notices will be signed.
+    pub fn compose_forms(&self, register: &Register, forms: &[LangForm], signed_by: Option<&str>) -> Result<Vec<(LangForm, Document)>, Error> {
+        self.forms_for(register, forms)?
+            .into_iter()
+            .map(|form| self.compose(register, form, signed_by).map(|document| (form, document)))
+            .collect()
+    }
+
+    /// A fingerprint of what composed notices say: the same whenever the content is the
+    /// same, however often it is signed.
+    pub fn fingerprint(&self, register: &Register, documents: &[(LangForm, Document)]) -> Result<String, Error> {
+        let documents: Vec<&Document> = documents.iter().map(|(_, document)| document).collect();
         let json = serde_json::to_vec(&documents).map_err(|err| Error::Render { what: register.record.id.clone(), message: err.to_string() })?;
         Ok(archive::bag::sha256_hex(&json))
     }
@@ -107,13 +113,24 @@ impl Engine {
         signing: Option<&sign::Signing>,
     ) -> Result<Vec<Output>, Error> {
         let signer_name = signing.map(|signing| signing.identity.common_name());
+        let documents = self.compose_forms(register, forms, signer_name.as_deref())?;
+        self.render_forms(register, &documents, formats, signing)
+    }
+
+    /// Renders composed notices into every format, signing them when `signing` is given.
+    pub fn render_forms(
+        &self,
+        register: &Register,
+        documents: &[(LangForm, Document)],
+        formats: &[Format],
+        signing: Option<&sign::Signing>,
+    ) -> Result<Vec<Output>, Error> {
         let mut outputs = Vec::new();
-        for &form in &self.forms_for(register, forms)? {
-            let document = self.compose(register, form, signer_name.as_deref())?;
+        for (form, document) in documents {
             for &format in formats {
                 let ident = format!("{}.{}", register.record.id, form.file_code());
                 let file_name = format!("{ident}.{}", format.extension());
-                let bytes = self.render(&document, format, &ident)?;
+                let bytes = self.render(document, format, &ident)?;
                 match (signing, format) {
                     (None, _) => outputs.push(Output { file_name, bytes }),
                     (Some(signing), Format::Pdf) => outputs.push(Output { file_name, bytes: signing.sign_pdf(&bytes)? }),
