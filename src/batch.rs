@@ -103,6 +103,20 @@ pub struct Options<'a> {
     pub shard: Option<Shard>,
 }
 
+/// The batch's worker threads. They form a rayon pool because Typst lays out and
+/// exports in parallel on rayon: inside our own pool its parallel parts run on the
+/// same `jobs` threads, stealing work, instead of handing it to a second pool of
+/// threads that would compete with ours for the cores and spin while idle.
+fn workers(jobs: usize) -> Result<rayon::ThreadPool, Error> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .thread_name(|index| format!("seloste-batch-{index}"))
+        // Typst's layout recurses deeply: the main thread's usual 8 MiB, not rayon's 2.
+        .stack_size(8 << 20)
+        .build()
+        .map_err(|err| Error::Io { path: PathBuf::from("."), action: "start the worker threads", source: std::io::Error::other(err) })
+}
+
 /// What the pre-pass found a file to be.
 enum Found {
     Record { id: Option<String> },
@@ -167,22 +181,18 @@ pub fn run(
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::with_capacity(work.len()));
-    std::thread::scope(|scope| {
-        for _ in 0..options.jobs.max(1) {
-            scope.spawn(|| {
-                loop {
-                    let slot = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&index) = work.get(slot) else { break };
-                    let path = &outcomes[index].0;
-                    let outcome = process(engine, path, out, options, &signers, archiving.as_ref())
-                        .unwrap_or_else(Outcome::Failed);
-                    progress(path, &outcome);
-                    if (done.fetch_add(1, Ordering::Relaxed) + 1) % EVICT_EVERY == 0 {
-                        comemo::evict(EVICT_MAX_AGE);
-                    }
-                    results.lock().unwrap_or_else(|poison| poison.into_inner()).push((index, outcome));
-                }
-            });
+    // Each worker takes the next record until none is left. A broadcast gives every worker
+    // exactly one such loop, so a worker waiting inside Typst's parallel layout can only
+    // pick up Typst's small tasks, never a whole record: the stack never nests records.
+    workers(options.jobs)?.broadcast(|_| {
+        while let Some(&index) = work.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let path = &outcomes[index].0;
+            let outcome = process(engine, path, out, options, &signers, archiving.as_ref()).unwrap_or_else(Outcome::Failed);
+            progress(path, &outcome);
+            if (done.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(EVICT_EVERY) {
+                comemo::evict(EVICT_MAX_AGE);
+            }
+            lock(&results).push((index, outcome));
         }
     });
     for (index, outcome) in results.into_inner().unwrap_or_else(|poison| poison.into_inner()) {

@@ -13,6 +13,7 @@ pub mod batch;
 pub mod check;
 pub mod compose;
 pub mod error;
+pub mod hex;
 pub mod output;
 pub mod record;
 pub mod render;
@@ -61,6 +62,7 @@ impl Engine {
         match format {
             Format::Pdf => self.pdf.render(document, ident),
             Format::Docx => render::docx::render(document),
+            Format::Json => render::json(document, ident),
         }
     }
 
@@ -103,8 +105,8 @@ impl Engine {
     }
 
     /// Produces every requested file of one register in memory, named
-    /// `<id>.<form>.<ext>`, signed when `signing` is given (a DOCX gets its
-    /// `<id>.<form>.docx.p7s`). Nothing is returned unless everything succeeded.
+    /// `<id>.<form>.<ext>`, signed when `signing` is given (a PDF inside, a DOCX or JSON
+    /// file by a detached `<file>.p7s`). Nothing is returned unless everything succeeded.
     pub fn produce(
         &self,
         register: &Register,
@@ -132,12 +134,15 @@ impl Engine {
                 let file_name = format!("{ident}.{}", format.extension());
                 let bytes = self.render(document, format, &ident)?;
                 match (signing, format) {
-                    (None, _) => outputs.push(Output { file_name, bytes }),
-                    (Some(signing), Format::Pdf) => outputs.push(Output { file_name, bytes: signing.sign_pdf(&bytes)? }),
-                    (Some(signing), Format::Docx) => {
-                        let signature = signing.sign_detached(&bytes)?;
-                        outputs.push(Output { file_name: format!("{file_name}.p7s"), bytes: signature });
-                        outputs.push(Output { file_name, bytes });
+                    (None, _) => outputs.push(Output { file_name, bytes, signature: None }),
+                    (Some(signing), Format::Pdf) => {
+                        let (bytes, signature) = signing.sign_pdf(&bytes)?;
+                        outputs.push(Output { file_name, bytes, signature: Some(signature) });
+                    }
+                    (Some(signing), Format::Docx | Format::Json) => {
+                        let (p7s, signature) = signing.sign_detached(&bytes)?;
+                        outputs.push(Output { file_name: format!("{file_name}.p7s"), bytes: p7s, signature: None });
+                        outputs.push(Output { file_name, bytes, signature: Some(signature) });
                     }
                 }
             }

@@ -131,7 +131,8 @@ struct OutputArgs {
     /// Language form; repeat for several. Default: each declared language, and fi+sv when both are.
     #[arg(long = "lang", value_enum)]
     langs: Vec<LangArg>,
-    /// Output format; repeat for several. Default: both.
+    /// Output format; repeat for several. Default: pdf and docx. `json` is the composed
+    /// notice both are printed from, e.g. for a web page or for `typst compile`.
     #[arg(long = "format", value_enum)]
     formats: Vec<FormatArg>,
 }
@@ -205,6 +206,7 @@ enum LangArg {
 enum FormatArg {
     Pdf,
     Docx,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -241,10 +243,11 @@ impl OutputArgs {
                 .map(|format| match format {
                     FormatArg::Pdf => Format::Pdf,
                     FormatArg::Docx => Format::Docx,
+                    FormatArg::Json => Format::Json,
                 })
                 .collect(),
         );
-        if formats.is_empty() { Format::ALL.to_vec() } else { formats }
+        if formats.is_empty() { Format::DEFAULT.to_vec() } else { formats }
     }
 }
 

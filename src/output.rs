@@ -43,6 +43,8 @@ fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
 pub struct Output {
     pub file_name: String,
     pub bytes: Vec<u8>,
+    /// What the file's signature states: the PDF's own, or the DOCX's detached `.p7s`.
+    pub signature: Option<crate::verify::Signature>,
 }
 
 /// Writes a record's outputs into `dir`, returning the paths written.

@@ -6,7 +6,7 @@
 //! signature that verifies, and a TSA certificate whose extendedKeyUsage is timeStamping
 //! and critical. The token then becomes the SignerInfo's signature-time-stamp-token.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use cms::content_info::ContentInfo;
 use const_oid::ObjectIdentifier;
@@ -97,10 +97,10 @@ pub struct Tsa {
     pub timeout: Duration,
 }
 
-/// A checked timestamp token.
+/// A checked timestamp token and what it states.
 pub struct Token {
     pub der: Vec<u8>,
-    pub time: SystemTime,
+    pub info: crate::verify::TokenInfo,
 }
 
 impl Tsa {
@@ -142,7 +142,7 @@ impl Tsa {
         if info.nonce.as_ref() != Some(&nonce) {
             return Err(self.error("the token's nonce is not the one sent: the answer belongs to another request"));
         }
-        Ok(Token { der: token_der, time: info.gen_time.to_system_time() })
+        Ok(Token { der: token_der, info })
     }
 
     fn post(&self, request: &[u8]) -> Result<Vec<u8>, Error> {

@@ -1,11 +1,13 @@
 //! BagIt (RFC 8493): writing a bag, and checking one.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use ring::digest::{SHA256, SHA512, digest};
 
 use crate::error::Error;
+use crate::hex;
 
 pub const TAG_MANIFEST: &str = "tagmanifest-sha512.txt";
 /// The RFC 3161 token over the tag manifest. It is not listed in the tag manifest it
@@ -13,52 +15,69 @@ pub const TAG_MANIFEST: &str = "tagmanifest-sha512.txt";
 pub const TAG_MANIFEST_TOKEN: &str = "tagmanifest-sha512.txt.tsr";
 const BAGIT_TXT: &str = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(digest(&SHA256, bytes).as_ref())
+    hex::encode(digest(&SHA256, bytes).as_ref())
 }
 
 pub fn sha512_hex(bytes: &[u8]) -> String {
-    hex(digest(&SHA512, bytes).as_ref())
+    hex::encode(digest(&SHA512, bytes).as_ref())
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| Error::Io { path: parent.to_owned(), action: "create the folder", source })?;
-    }
     std::fs::write(path, bytes).map_err(|source| Error::Io { path: path.to_owned(), action: "write", source })
+}
+
+/// A file of a bag's payload with its checksums, computed once for the manifests and
+/// the metadata that cite them.
+#[derive(Clone)]
+pub struct PayloadFile<'a> {
+    pub name: String,
+    pub bytes: Cow<'a, [u8]>,
+    pub sha256: String,
+    pub sha512: String,
+}
+
+impl<'a> PayloadFile<'a> {
+    pub fn new(name: &str, bytes: impl Into<Cow<'a, [u8]>>) -> PayloadFile<'a> {
+        let bytes = bytes.into();
+        PayloadFile { name: name.to_owned(), sha256: sha256_hex(&bytes), sha512: sha512_hex(&bytes), bytes }
+    }
 }
 
 /// Writes a complete bag into `dir` (which must not exist yet): the payload under
 /// `data/`, SHA-512 and SHA-256 manifests, `bag-info.txt` with Payload-Oxum added, and
 /// the SHA-512 tag manifest. Returns the tag manifest's bytes.
-pub fn write_bag(dir: &Path, payload: &[(String, Vec<u8>)], info: &[(String, String)]) -> Result<Vec<u8>, Error> {
+pub fn write_bag(dir: &Path, payload: &[PayloadFile], info: &[(String, String)]) -> Result<Vec<u8>, Error> {
     std::fs::create_dir(dir).map_err(|source| Error::Io { path: dir.to_owned(), action: "create the bag folder", source })?;
     write(&dir.join("bagit.txt"), BAGIT_TXT.as_bytes())?;
+    std::fs::create_dir(dir.join("data")).map_err(|source| Error::Io { path: dir.join("data"), action: "create the folder", source })?;
     let mut manifest512 = String::new();
     let mut manifest256 = String::new();
     let mut octets = 0;
-    for (name, bytes) in payload {
-        write(&dir.join("data").join(name), bytes)?;
-        manifest512.push_str(&format!("{}  data/{name}\n", sha512_hex(bytes)));
-        manifest256.push_str(&format!("{}  data/{name}\n", sha256_hex(bytes)));
-        octets += bytes.len();
+    for file in payload {
+        let name = &file.name;
+        write(&dir.join("data").join(name), &file.bytes)?;
+        manifest512.push_str(&format!("{}  data/{name}\n", file.sha512));
+        manifest256.push_str(&format!("{}  data/{name}\n", file.sha256));
+        octets += file.bytes.len();
     }
-    write(&dir.join("manifest-sha512.txt"), manifest512.as_bytes())?;
-    write(&dir.join("manifest-sha256.txt"), manifest256.as_bytes())?;
     let mut bag_info = String::new();
     for (label, value) in info {
         bag_info.push_str(&format!("{label}: {}\n", value.replace('\n', " ")));
     }
     bag_info.push_str(&format!("Payload-Oxum: {octets}.{}\n", payload.len()));
-    write(&dir.join("bag-info.txt"), bag_info.as_bytes())?;
+    let tag_files = [
+        ("bag-info.txt", bag_info.as_bytes()),
+        ("bagit.txt", BAGIT_TXT.as_bytes()),
+        ("manifest-sha256.txt", manifest256.as_bytes()),
+        ("manifest-sha512.txt", manifest512.as_bytes()),
+    ];
     let mut tag_manifest = String::new();
-    for tag_file in ["bag-info.txt", "bagit.txt", "manifest-sha256.txt", "manifest-sha512.txt"] {
-        let bytes = std::fs::read(dir.join(tag_file)).map_err(|source| Error::Io { path: dir.join(tag_file), action: "read", source })?;
-        tag_manifest.push_str(&format!("{}  {tag_file}\n", sha512_hex(&bytes)));
+    for (tag_file, bytes) in tag_files {
+        if tag_file != "bagit.txt" {
+            write(&dir.join(tag_file), bytes)?;
+        }
+        tag_manifest.push_str(&format!("{}  {tag_file}\n", sha512_hex(bytes)));
     }
     write(&dir.join(TAG_MANIFEST), tag_manifest.as_bytes())?;
     Ok(tag_manifest.into_bytes())

@@ -22,6 +22,7 @@ use crate::sign::keys::format_time;
 use crate::timestamp::Tsa;
 use crate::verify::{self, TrustStore};
 
+use bag::PayloadFile;
 use plan::TaskClass;
 
 /// The file that marks a folder as a seloste archive.
@@ -117,14 +118,14 @@ impl Archive {
             return Err(archive_error(&final_dir, "the version folder already exists; an archived version is never replaced"));
         }
 
-        let mut payload: Vec<(String, Vec<u8>)> = outputs.iter().map(|output| (output.file_name.clone(), output.bytes.clone())).collect();
-        for output in outputs.iter().filter(|output| is_document(&output.file_name)) {
-            let metadata = metadata(register, class, &version, output, outputs, now);
+        let mut payload: Vec<PayloadFile> = outputs.iter().map(|output| PayloadFile::new(&output.file_name, &output.bytes)).collect();
+        for (index, output) in outputs.iter().enumerate().filter(|(_, output)| is_document(&output.file_name)) {
+            let metadata = metadata(register, class, &version, output, &payload[index], now);
             let json_text = serde_json::to_string_pretty(&metadata).unwrap_or_default();
-            payload.push((format!("{}.metadata.json", output.file_name), json_text.into_bytes()));
-            payload.push((format!("{}.metadata.xml", output.file_name), to_xml(&metadata).into_bytes()));
+            payload.push(PayloadFile::new(&format!("{}.metadata.json", output.file_name), json_text.into_bytes()));
+            payload.push(PayloadFile::new(&format!("{}.metadata.xml", output.file_name), to_xml(&metadata).into_bytes()));
         }
-        payload.sort_by(|a, b| a.0.cmp(&b.0));
+        payload.sort_by(|a, b| a.name.cmp(&b.name));
 
         let organisation = register.organisation.name.get(register.record.languages[0]);
         let contact = register.organisation.dpo.email.clone().or_else(|| register.organisation.email.clone()).unwrap_or_default();
@@ -239,18 +240,13 @@ fn personal_data_name(class: u8) -> &'static str {
 }
 
 /// The SÄHKE2-model metadata of one archived document.
-fn metadata(register: &Register, class: &TaskClass, version: &str, output: &Output, outputs: &[Output], now: SystemTime) -> Value {
+fn metadata(register: &Register, class: &TaskClass, version: &str, output: &Output, file: &PayloadFile, now: SystemTime) -> Value {
     let record = &register.record;
     let is_pdf = output.file_name.ends_with(".pdf");
     let form = output.file_name.trim_start_matches(&format!("{}.", record.id)).split('.').next().unwrap_or_default().to_owned();
     let languages: Vec<&str> = form.split('-').collect();
     let signature_file = format!("{}.p7s", output.file_name);
-    let detached = outputs.iter().find(|other| other.file_name == signature_file);
-    let signature = if is_pdf {
-        verify::verify_pdf(&output.bytes, &TrustStore::integrity_only()).ok()
-    } else {
-        detached.and_then(|p7s| verify::verify_detached(&output.bytes, &p7s.bytes, &TrustStore::integrity_only()).ok())
-    };
+    let signature = output.signature.as_ref();
     let retention = &class.notice.retention;
     json!({
         "identity": {
@@ -264,7 +260,7 @@ fn metadata(register: &Register, class: &TaskClass, version: &str, output: &Outp
             "created": record.document.date.iso(),
             "archived": format_time(now),
             "author": register.organisation.name.get(record.languages[0]),
-            "approver": signature.as_ref().map(|signature| signature.signer.clone()),
+            "approver": signature.map(|signature| signature.signer.clone()),
             "status": if signature.is_some() { "allekirjoitettu" } else { "valmis" },
         },
         "restriction": {
@@ -284,15 +280,15 @@ fn metadata(register: &Register, class: &TaskClass, version: &str, output: &Outp
             "format": if is_pdf { class.notice.format.clone() } else { "Office Open XML (DOCX)".to_owned() },
             "pronom": if is_pdf { pronom_of(&class.notice.format) } else { "fmt/412" },
             "size": output.bytes.len(),
-            "sha256": bag::sha256_hex(&output.bytes),
-            "sha512": bag::sha512_hex(&output.bytes),
+            "sha256": file.sha256,
+            "sha512": file.sha512,
         },
         "signature": signature.map(|signature| json!({
             "type": signature.kind,
             "signatureFile": if is_pdf { None } else { Some(signature_file.clone()) },
             "signer": signature.signer,
             "signingTime": signature.claimed_time.map(format_time),
-            "timestamp": signature.timestamp.map(|token| json!({
+            "timestamp": signature.timestamp.as_ref().map(|token| json!({
                 "time": format_time(token.gen_time.to_system_time()),
                 "tsa": token.tsa,
             })),

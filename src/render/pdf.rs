@@ -52,7 +52,7 @@ impl PdfRenderer {
     /// Lays out and exports one document as PDF/A-2a and PDF/UA-1 at once.
     /// `ident` names the document stably (register and form), for the PDF's file id.
     pub fn render(&self, document: &Document, ident: &str) -> Result<Vec<u8>, Error> {
-        let data = serde_json::to_vec(document).map_err(|err| Error::Render { what: ident.into(), message: err.to_string() })?;
+        let data = super::json(document, ident)?;
         let date = Datetime::from_ymd(document.date.year.into(), document.date.month, document.date.day);
         let world = NoticeWorld { renderer: self, data: Bytes::new(data), today: date };
         let failed = |diagnostics: &[SourceDiagnostic]| Error::Render { what: ident.into(), message: describe(diagnostics) };

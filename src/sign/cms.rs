@@ -21,6 +21,7 @@ use x509_cert::serial_number::SerialNumber;
 use super::keys::Identity;
 use crate::error::Error;
 use crate::timestamp::{ID_SIGNATURE_TIME_STAMP_TOKEN, Tsa};
+use crate::verify::TokenInfo;
 
 /// id-aa-signingCertificateV2 (RFC 5035).
 pub const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
@@ -61,7 +62,13 @@ fn attribute(oid: ObjectIdentifier, value: impl Encode) -> Result<Attribute, Err
 /// Builds a detached SignedData over content whose SHA-256 is `content_digest`.
 /// `signing_time` adds the signing-time attribute (CAdES); PAdES leaves it out. With a
 /// `tsa`, the signature value is timestamped and the token added as an unsigned attribute.
-pub fn sign_detached(identity: &Identity, content_digest: &[u8], signing_time: Option<SystemTime>, tsa: Option<&Tsa>) -> Result<Vec<u8>, Error> {
+/// A SignedData (DER) and the timestamp token it carries, if any.
+pub struct Signed {
+    pub der: Vec<u8>,
+    pub timestamp: Option<TokenInfo>,
+}
+
+pub fn sign_detached(identity: &Identity, content_digest: &[u8], signing_time: Option<SystemTime>, tsa: Option<&Tsa>) -> Result<Signed, Error> {
     let certificate = &identity.certificate;
     let essential = SigningCertificateV2 {
         certs: vec![EssCertIdV2 {
@@ -85,9 +92,9 @@ pub fn sign_detached(identity: &Identity, content_digest: &[u8], signing_time: O
     // The signature covers the attributes' DER as a SET OF (tag 0x31), not as the
     // [0] IMPLICIT field they are stored in.
     let signature = identity.sign(&signed_attributes.to_der().map_err(failed)?)?;
-    let unsigned_attrs = match tsa {
-        Some(tsa) => {
-            let token = tsa.stamp(&signature)?;
+    let token = tsa.map(|tsa| tsa.stamp(&signature)).transpose()?;
+    let unsigned_attrs = match &token {
+        Some(token) => {
             let value = Any::from_der(&token.der).map_err(failed)?;
             let attribute = Attribute { oid: ID_SIGNATURE_TIME_STAMP_TOKEN, values: SetOfVec::try_from(vec![value]).map_err(failed)? };
             Some(SetOfVec::try_from(vec![attribute]).map_err(failed)?)
@@ -118,5 +125,6 @@ pub fn sign_detached(identity: &Identity, content_digest: &[u8], signing_time: O
         signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(failed)?),
     };
     let content = Any::from_der(&signed_data.to_der().map_err(failed)?).map_err(failed)?;
-    ContentInfo { content_type: ID_SIGNED_DATA, content }.to_der().map_err(failed)
+    let der = ContentInfo { content_type: ID_SIGNED_DATA, content }.to_der().map_err(failed)?;
+    Ok(Signed { der, timestamp: token.map(|token| token.info) })
 }

@@ -108,6 +108,12 @@ pub fn unix_seconds(time: &x509_cert::time::Time) -> u64 {
 }
 
 impl Identity {
+    /// The DER size of the certificates a signature carries: the signer's and its chain.
+    pub fn certificates_size(&self) -> usize {
+        let chain: usize = self.chain.iter().filter_map(|certificate| certificate.encoded_len().ok()).map(|len| u32::from(len) as usize).sum();
+        self.certificate_der.len() + chain
+    }
+
     /// Loads a signing key and its certificate, and the chain above it if given. The key
     /// must belong to the certificate, and the certificate must be valid at `at`.
     pub fn load(key: &Path, certificate: &Path, chain: Option<&Path>, at: SystemTime) -> Result<Identity, Error> {

@@ -3,6 +3,7 @@
 pub mod cms;
 pub mod keys;
 pub mod pades;
+pub mod pdf_objects;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ pub use keys::Identity;
 use crate::error::Error;
 use crate::record::Register;
 use crate::timestamp::Tsa;
+use crate::verify::{Signature, TokenInfo};
 
 /// Who signs, the time the signatures state, and the timestamp authority, if any.
 pub struct Signing {
@@ -25,16 +27,27 @@ pub struct Signing {
 }
 
 impl Signing {
-    /// Signs a PDF: the unsigned bytes stay as the signed file's prefix.
-    pub fn sign_pdf(&self, pdf: &[u8]) -> Result<Vec<u8>, Error> {
-        pades::sign_pdf(pdf, &self.identity, self.time, |range_digest| {
+    /// Signs a PDF: the unsigned bytes stay as the signed file's prefix. Returns the
+    /// signed file and what its signature states.
+    pub fn sign_pdf(&self, pdf: &[u8]) -> Result<(Vec<u8>, Signature), Error> {
+        let capacity = pades::contents_capacity(self.identity.certificates_size(), self.tsa.is_some());
+        let (signed, timestamp) = pades::sign_pdf(pdf, &self.identity, self.time, capacity, |range_digest| {
             cms::sign_detached(&self.identity, range_digest, None, self.tsa.as_ref())
-        })
+        })?;
+        Ok((signed, self.describe("PAdES", timestamp)))
     }
 
-    /// The detached CAdES signature (DER) over the exact bytes of `content`.
-    pub fn sign_detached(&self, content: &[u8]) -> Result<Vec<u8>, Error> {
-        cms::sign_detached(&self.identity, digest(&SHA256, content).as_ref(), Some(self.time), self.tsa.as_ref())
+    /// The detached CAdES signature (DER) over the exact bytes of `content`, and what it
+    /// states.
+    pub fn sign_detached(&self, content: &[u8]) -> Result<(Vec<u8>, Signature), Error> {
+        let signed = cms::sign_detached(&self.identity, digest(&SHA256, content).as_ref(), Some(self.time), self.tsa.as_ref())?;
+        Ok((signed.der, self.describe("CAdES", signed.timestamp)))
+    }
+
+    /// What a signature made here states, as `verify` would read it back: kept with the
+    /// file so that archiving need not parse the file again to describe it.
+    fn describe(&self, kind: &'static str, timestamp: Option<TokenInfo>) -> Signature {
+        Signature { kind, signer: self.identity.common_name(), claimed_time: Some(self.time), timestamp }
     }
 }
 
@@ -47,12 +60,13 @@ pub fn sign_file(signing: &Signing, path: &Path) -> Result<PathBuf, Error> {
         other => other,
     };
     if bytes.starts_with(b"%PDF-") {
-        let signed = signing.sign_pdf(&bytes).map_err(named)?;
+        let (signed, _) = signing.sign_pdf(&bytes).map_err(named)?;
         crate::output::write_atomic(path, &signed)?;
         Ok(path.to_owned())
     } else {
         let signature_path = PathBuf::from(format!("{}.p7s", path.display()));
-        crate::output::write_atomic(&signature_path, &signing.sign_detached(&bytes).map_err(named)?)?;
+        let (signature, _) = signing.sign_detached(&bytes).map_err(named)?;
+        crate::output::write_atomic(&signature_path, &signature)?;
         Ok(signature_path)
     }
 }

@@ -8,15 +8,27 @@
 
 use std::time::SystemTime;
 
-use lopdf::{Dictionary, Document, IncrementalDocument, Object, ObjectId, Stream, StringFormat};
-use ring::digest::{SHA256, digest};
+use lopdf::{Dictionary, Document, IncrementalDocument, Object, ObjectId, Stream, StringFormat, Writer};
+use ring::digest::{Context, SHA256};
 
+use super::cms::Signed;
 use super::keys::Identity;
+use super::pdf_objects::ClassicPdf;
 use crate::error::Error;
+use crate::verify::TokenInfo;
 
-/// Bytes reserved for the CMS in `/Contents`: room for a certificate chain and, later, a
-/// timestamp token.
-pub const CONTENTS_CAPACITY: usize = 24 * 1024;
+/// Bytes reserved in `/Contents` for what a CMS holds beyond its certificates: signed
+/// attributes, the signature value (512 bytes for RSA-4096) and the ASN.1 around them.
+const CMS_OVERHEAD: usize = 2048;
+/// Bytes reserved for a timestamp token: the TSA's signature and its certificates, which
+/// only the TSA's answer tells, so with room for a chain of several.
+const TOKEN_ALLOWANCE: usize = 16 * 1024;
+
+/// The bytes `/Contents` reserves for the CMS of a signature with these certificates.
+/// The reserved hex doubles the signed file's size, so it is sized to what is needed.
+pub fn contents_capacity(certificates_size: usize, timestamped: bool) -> usize {
+    certificates_size + CMS_OVERHEAD + if timestamped { TOKEN_ALLOWANCE } else { 0 }
+}
 /// The `/ByteRange` is written with this placeholder, then overwritten in place with the
 /// real offsets padded to the same width.
 const BYTE_RANGE_PLACEHOLDER: i64 = 9_999_999_999;
@@ -43,124 +55,239 @@ pub fn pdf_date(time: SystemTime) -> String {
     format!("D:{digits}Z")
 }
 
-/// The names of the signers already in a PDF: its signature fields that carry a value.
-pub fn existing_signatures(document: &Document) -> Vec<ObjectId> {
-    document
-        .objects
-        .iter()
-        .filter_map(|(id, object)| {
-            let dict = object.as_dict().ok()?;
-            let is_signature = dict.get(b"Type").and_then(Object::as_name).ok() == Some(b"Sig".as_slice())
-                || dict.get(b"FT").and_then(Object::as_name).ok() == Some(b"Sig".as_slice()) && dict.has(b"V");
-            is_signature.then_some(*id)
-        })
-        .collect()
+/// What the update changes, read from the unsigned file: its catalog and first page.
+struct Target {
+    root: ObjectId,
+    catalog: Dictionary,
+    first_page: ObjectId,
+    page: Dictionary,
 }
 
-/// Signs `pdf` as `identity`, at `time`, in `/Contents` given by `build_cms` from the
-/// SHA-256 of the signed ranges. Returns the signed file.
-pub fn sign_pdf(
-    pdf: &[u8],
-    identity: &Identity,
-    time: SystemTime,
-    build_cms: impl FnOnce(&[u8]) -> Result<Vec<u8>, Error>,
-) -> Result<Vec<u8>, Error> {
-    let document = Document::load_mem(pdf).map_err(|err| pdf_error("PDF", format!("not a readable PDF: {err}")))?;
-    if !existing_signatures(&document).is_empty() {
-        return Err(pdf_error("PDF", "the PDF is already signed; seloste signs only unsigned notices"));
-    }
-    let root_id = document
-        .trailer
-        .get(b"Root")
-        .and_then(Object::as_reference)
-        .map_err(|err| pdf_error("PDF", format!("no document catalog: {err}")))?;
-    let first_page = *document.get_pages().get(&1).ok_or_else(|| pdf_error("PDF", "the PDF has no pages"))?;
-    let signer = identity.common_name();
+/// Finds the catalog and the first page through `object`, and refuses a file whose form
+/// already holds a signature.
+fn find_target(trailer: &Dictionary, object: impl Fn(ObjectId) -> Option<Object>) -> Result<Target, Error> {
+    let resolve = |value: &Object| match value {
+        Object::Reference(id) => object(*id),
+        direct => Some(direct.clone()),
+    };
+    let root = trailer.get(b"Root").and_then(Object::as_reference).map_err(|err| pdf_error("PDF", format!("no document catalog: {err}")))?;
+    let catalog = object(root).and_then(|catalog| catalog.as_dict().ok().cloned()).ok_or_else(|| pdf_error("PDF", "the document catalog cannot be read"))?;
 
-    let mut update = IncrementalDocument::create_from(pdf.to_vec(), document);
-    let new = &mut update.new_document;
+    let mut fields: Vec<(Object, usize)> = catalog
+        .get(b"AcroForm")
+        .ok()
+        .and_then(resolve)
+        .and_then(|form| form.as_dict().ok().and_then(|form| form.get(b"Fields").ok()).and_then(resolve))
+        .and_then(|fields| fields.as_array().ok().cloned())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|field| (field, 0))
+        .collect();
+    while let Some((field, depth)) = fields.pop() {
+        let Some(Object::Dictionary(field)) = resolve(&field) else { continue };
+        if field.get(b"FT").and_then(Object::as_name).ok() == Some(b"Sig".as_slice()) && field.has(b"V") {
+            return Err(pdf_error("PDF", "the PDF is already signed; seloste signs only unsigned notices"));
+        }
+        if depth < 16
+            && let Some(Object::Array(kids)) = field.get(b"Kids").ok().and_then(resolve)
+        {
+            fields.extend(kids.into_iter().map(|kid| (kid, depth + 1)));
+        }
+    }
+
+    let no_pages = || pdf_error("PDF", "the PDF has no pages");
+    let mut node = catalog.get(b"Pages").and_then(Object::as_reference).map_err(|_| no_pages())?;
+    for _ in 0..32 {
+        let dict = object(node).and_then(|node| node.as_dict().ok().cloned()).ok_or_else(no_pages)?;
+        if dict.get(b"Type").and_then(Object::as_name).ok() == Some(b"Page".as_slice()) {
+            return Ok(Target { root, catalog, first_page: node, page: dict });
+        }
+        let kids = dict.get(b"Kids").ok().and_then(resolve);
+        node = kids.and_then(|kids| kids.as_array().ok()?.first()?.as_reference().ok()).ok_or_else(no_pages)?;
+    }
+    Err(no_pages())
+}
+
+/// The objects of the update, numbered from `next_id`: the signature (without its
+/// `/Contents`, which each writer reserves), its empty appearance, the widget, and the
+/// catalog and first page with the form and the widget added. The first is the signature.
+fn update_objects(target: Target, next_id: u32, object: impl Fn(ObjectId) -> Option<Object>, signer: &str, time: SystemTime) -> Vec<(ObjectId, Object)> {
+    let (signature_id, appearance_id, widget_id) = ((next_id, 0), (next_id + 1, 0), (next_id + 2, 0));
     let mut signature = Dictionary::new();
     signature.set("Type", Object::Name(b"Sig".to_vec()));
     signature.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
     signature.set("SubFilter", Object::Name(b"ETSI.CAdES.detached".to_vec()));
     signature.set("ByteRange", Object::Array(vec![0.into(), BYTE_RANGE_PLACEHOLDER.into(), BYTE_RANGE_PLACEHOLDER.into(), BYTE_RANGE_PLACEHOLDER.into()]));
-    signature.set("Contents", Object::String(vec![0; CONTENTS_CAPACITY], StringFormat::Hexadecimal));
     signature.set("M", Object::string_literal(pdf_date(time)));
-    signature.set("Name", text_string(&signer));
-    let signature_id = new.add_object(signature);
+    signature.set("Name", text_string(signer));
 
     let mut appearance = Dictionary::new();
     appearance.set("Type", Object::Name(b"XObject".to_vec()));
     appearance.set("Subtype", Object::Name(b"Form".to_vec()));
     appearance.set("BBox", Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]));
-    let appearance_id = new.add_object(Stream::new(appearance, Vec::new()));
 
     let mut widget = Dictionary::new();
     widget.set("Type", Object::Name(b"Annot".to_vec()));
     widget.set("Subtype", Object::Name(b"Widget".to_vec()));
     widget.set("FT", Object::Name(b"Sig".to_vec()));
     widget.set("T", Object::string_literal("Signature1"));
-    widget.set("TU", text_string(&signer));
+    widget.set("TU", text_string(signer));
     widget.set("V", Object::Reference(signature_id));
-    widget.set("P", Object::Reference(first_page));
+    widget.set("P", Object::Reference(target.first_page));
     widget.set("Rect", Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]));
     widget.set("F", Object::Integer(4));
     widget.set("AP", Object::Dictionary(Dictionary::from_iter([("N", Object::Reference(appearance_id))])));
-    let widget_id = new.add_object(widget);
 
-    update.opt_clone_object_to_new_document(root_id).map_err(|err| pdf_error("PDF catalog", err))?;
-    let catalog = update
-        .new_document
-        .get_object_mut(root_id)
-        .and_then(Object::as_dict_mut)
-        .map_err(|err| pdf_error("PDF catalog", err))?;
-    let mut acroform = Dictionary::new();
-    acroform.set("Fields", Object::Array(vec![Object::Reference(widget_id)]));
+    let resolve = |value: Option<&Object>| match value {
+        Some(Object::Reference(id)) => object(*id),
+        direct => direct.cloned(),
+    };
+    // A form the file already has keeps its fields and settings; the signature joins them.
+    let mut catalog = target.catalog;
+    let mut acroform = resolve(catalog.get(b"AcroForm").ok()).and_then(|form| form.as_dict().ok().cloned()).unwrap_or_default();
+    let mut fields = resolve(acroform.get(b"Fields").ok()).and_then(|fields| fields.as_array().ok().cloned()).unwrap_or_default();
+    fields.push(Object::Reference(widget_id));
+    acroform.set("Fields", Object::Array(fields));
     acroform.set("SigFlags", Object::Integer(3));
     catalog.set("AcroForm", Object::Dictionary(acroform));
 
-    let existing_annotations = match update.get_prev_documents().get_dictionary(first_page).ok().and_then(|page| page.get(b"Annots").ok()) {
-        Some(Object::Array(annotations)) => annotations.clone(),
-        Some(Object::Reference(id)) => update.get_prev_documents().get_object(*id).and_then(Object::as_array).cloned().unwrap_or_default(),
-        _ => Vec::new(),
-    };
-    update.opt_clone_object_to_new_document(first_page).map_err(|err| pdf_error("PDF page", err))?;
-    let page = update
-        .new_document
-        .get_object_mut(first_page)
-        .and_then(Object::as_dict_mut)
-        .map_err(|err| pdf_error("PDF page", err))?;
-    let mut annotations = existing_annotations;
+    let mut page = target.page;
+    let mut annotations = resolve(page.get(b"Annots").ok()).and_then(|array| array.as_array().ok().cloned()).unwrap_or_default();
     annotations.push(Object::Reference(widget_id));
     page.set("Annots", Object::Array(annotations));
     page.set("Tabs", Object::Name(b"S".to_vec()));
 
-    let mut signed = Vec::with_capacity(pdf.len() + 2 * CONTENTS_CAPACITY + 4096);
-    update.save_to(&mut signed).map_err(|err| pdf_error("PDF", err))?;
+    vec![
+        (signature_id, Object::Dictionary(signature)),
+        (appearance_id, Object::Stream(Stream::new(appearance, Vec::new()))),
+        (widget_id, Object::Dictionary(widget)),
+        (target.root, Object::Dictionary(catalog)),
+        (target.first_page, Object::Dictionary(page)),
+    ]
+}
+
+/// Appends the update to a file with classic cross-reference tables: only the objects
+/// the update touches are read, and the update is written here, `/Contents` as a run of
+/// zeros copied in rather than formatted byte by byte.
+fn append_classic(pdf: &[u8], objects: &ClassicPdf, signer: &str, time: SystemTime, capacity: usize) -> Result<Vec<u8>, Error> {
+    let read = |id: ObjectId| objects.object(id);
+    let target = find_target(&objects.trailer, read)?;
+    let size = objects.trailer.get(b"Size").and_then(Object::as_i64).map_err(|_| pdf_error("PDF", "the trailer has no /Size"))?;
+    let next_id = u32::try_from(size).map_err(|_| pdf_error("PDF", "the trailer's /Size is out of range"))?;
+    let mut update = update_objects(target, next_id, read, signer, time);
+    update.sort_by_key(|(id, _)| *id);
+
+    let mut signed = Vec::with_capacity(pdf.len() + 2 * capacity + 8192);
+    signed.extend_from_slice(pdf);
+    if !pdf.ends_with(b"\n") {
+        signed.push(b'\n');
+    }
+    let mut offsets = Vec::new();
+    for (id, object) in &update {
+        offsets.push((id.0, signed.len()));
+        signed.extend_from_slice(format!("{} {} obj\n", id.0, id.1).as_bytes());
+        write_object(&mut signed, object)?;
+        if id.0 == next_id {
+            // The signature: its `/Contents` placeholder goes before the closing `>>`.
+            signed.truncate(signed.len() - 2);
+            signed.extend_from_slice(b"/Contents<");
+            signed.resize(signed.len() + 2 * capacity, b'0');
+            signed.extend_from_slice(b">>>");
+        }
+        signed.extend_from_slice(b"\nendobj\n");
+    }
+
+    let xref_start = signed.len();
+    signed.extend_from_slice(b"xref\n");
+    let mut rest = offsets.as_slice();
+    while let Some(&(first, _)) = rest.first() {
+        let run = rest.iter().enumerate().take_while(|(index, (id, _))| *id == first + *index as u32).count();
+        signed.extend_from_slice(format!("{first} {run}\n").as_bytes());
+        for (_, offset) in &rest[..run] {
+            signed.extend_from_slice(format!("{offset:010} 00000 n\r\n").as_bytes());
+        }
+        rest = &rest[run..];
+    }
+    let mut trailer = Dictionary::new();
+    trailer.set("Size", Object::Integer(i64::from(next_id) + 3));
+    for key in [b"Root".as_slice(), b"Info", b"ID"] {
+        if let Ok(value) = objects.trailer.get(key) {
+            trailer.set(key, value.clone());
+        }
+    }
+    trailer.set("Prev", Object::Integer(objects.startxref as i64));
+    signed.extend_from_slice(b"trailer\n");
+    write_object(&mut signed, &Object::Dictionary(trailer))?;
+    signed.extend_from_slice(format!("\nstartxref\n{xref_start}\n%%EOF\n").as_bytes());
+    Ok(signed)
+}
+
+fn write_object(out: &mut Vec<u8>, object: &Object) -> Result<(), Error> {
+    Writer::write_object(out, object).map_err(|err| pdf_error("PDF", err))
+}
+
+/// Appends the update to any other PDF lopdf reads (cross-reference streams, object
+/// streams), by loading all of it.
+fn append_with_lopdf(pdf: &[u8], signer: &str, time: SystemTime, capacity: usize) -> Result<Vec<u8>, Error> {
+    let document = Document::load_mem(pdf).map_err(|err| pdf_error("PDF", format!("not a readable PDF: {err}")))?;
+    let read = |id: ObjectId| document.get_object(id).ok().cloned();
+    let target = find_target(&document.trailer, read)?;
+    let next_id = document.max_id + 1;
+    let update = update_objects(target, next_id, read, signer, time);
+    let mut incremental = IncrementalDocument::create_from(pdf.to_vec(), document);
+    for (id, mut object) in update {
+        if id.0 == next_id
+            && let Object::Dictionary(signature) = &mut object
+        {
+            signature.set("Contents", Object::String(vec![0; capacity], StringFormat::Hexadecimal));
+        }
+        incremental.new_document.set_object(id, object);
+    }
+    incremental.new_document.max_id = next_id + 2;
+    let mut signed = Vec::with_capacity(pdf.len() + 2 * capacity + 8192);
+    incremental.save_to(&mut signed).map_err(|err| pdf_error("PDF", err))?;
+    Ok(signed)
+}
+
+/// Signs `pdf` as `identity`, at `time`, with the CMS that `build_cms` makes from the
+/// SHA-256 of the signed ranges, in a `/Contents` of `capacity` bytes. Returns the signed
+/// file and the timestamp the CMS carries.
+pub fn sign_pdf(
+    pdf: &[u8],
+    identity: &Identity,
+    time: SystemTime,
+    capacity: usize,
+    build_cms: impl FnOnce(&[u8]) -> Result<Signed, Error>,
+) -> Result<(Vec<u8>, Option<TokenInfo>), Error> {
+    let signer = identity.common_name();
+    let mut signed = match ClassicPdf::read(pdf) {
+        Some(objects) => append_classic(pdf, &objects, &signer, time, capacity)?,
+        None => append_with_lopdf(pdf, &signer, time, capacity)?,
+    };
     if !signed.starts_with(pdf) {
         return Err(pdf_error("PDF", "the incremental update did not keep the original bytes"));
     }
 
-    let (contents_start, contents_end) = find_contents_placeholder(&signed, pdf.len())?;
+    let (contents_start, contents_end) = find_contents_placeholder(&signed, pdf.len(), capacity)?;
     let byte_range = [0, contents_start, contents_end, signed.len() - contents_end];
     write_byte_range(&mut signed, pdf.len(), byte_range)?;
 
-    let mut covered = Vec::with_capacity(signed.len());
-    covered.extend_from_slice(&signed[..contents_start]);
-    covered.extend_from_slice(&signed[contents_end..]);
-    let cms = build_cms(digest(&SHA256, &covered).as_ref())?;
-    if cms.len() > CONTENTS_CAPACITY {
-        return Err(pdf_error("PDF signature", format!("the signature ({} bytes) does not fit the {CONTENTS_CAPACITY} bytes reserved", cms.len())));
+    let mut covered = Context::new(&SHA256);
+    covered.update(&signed[..contents_start]);
+    covered.update(&signed[contents_end..]);
+    let cms = build_cms(covered.finish().as_ref())?;
+    if cms.der.len() > capacity {
+        return Err(pdf_error("PDF signature", format!("the signature ({} bytes) does not fit the {capacity} bytes reserved", cms.der.len())));
     }
-    let hex: String = cms.iter().map(|byte| format!("{byte:02x}")).collect();
+    let hex = crate::hex::encode(&cms.der);
     signed[contents_start + 1..contents_start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
-    Ok(signed)
+    Ok((signed, cms.timestamp))
 }
 
 /// The offsets of `<` and just after `>` of the zero-filled `/Contents` placeholder,
 /// searched for only in the appended update.
-fn find_contents_placeholder(signed: &[u8], update_start: usize) -> Result<(usize, usize), Error> {
-    let placeholder_len = 2 * CONTENTS_CAPACITY + 2;
+fn find_contents_placeholder(signed: &[u8], update_start: usize, capacity: usize) -> Result<(usize, usize), Error> {
+    let placeholder_len = 2 * capacity + 2;
     let update = &signed[update_start..];
     let start = update
         .windows(10)
