@@ -1,25 +1,38 @@
 #!/usr/bin/env python3
 """Batch benchmark: run by hand, not in CI.
 
-    python3 bench/run.py [--records 1000] [--memory-notices 10000] [--skip-memory]
+    python3 bench/run.py [--records 334] [--repeat 3] [--memory-notices 10000] [--skip-memory]
+                         [--binary PATH] [--work-dir DIR]
 
-Builds the release binary, makes synthetic records from the samples (each with its own
-id; 3 language forms each, so 1 record = 3 notices), and prints each figure of issue 6
-with its ratio and the command that produced it. A "notice" is one register in one
-language form, as PDF + DOCX (+ signatures and archive entry in the full pipeline).
+Builds the release binary (or takes --binary, e.g. an older build for a before/after
+comparison), makes synthetic records from the samples (each with its own id; 3 language
+forms each, so 1 record = 3 notices), and prints each figure of issue 6 with its goal
+and the command that produced it. A "notice" is one register in one language form, as
+PDF + DOCX (+ signatures and archive entry in the full pipeline).
+
+Each timing is the median of --repeat runs, with the spread. Every run writes into new
+folders and nothing is deleted until the end: right after many files are deleted, ext4
+spends long searching for free inodes, which once made a run 3x slower. The work folder
+is on /tmp unless --work-dir says otherwise (/dev/shm keeps the disk out of the figures).
+
+The typst CLI baseline compiles the same documents with `typst compile`, one process per
+document, two at a time, from the JSON seloste composes (`--format json`, not timed)
+and templates/notice.typ; it needs `typst` on PATH
+(`cargo install typst-cli --version 0.15.1`).
 """
 
 import argparse
+import concurrent.futures
 import os
 import pathlib
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BINARY = ROOT / "target" / "release" / "seloste"
 
 
 def make_records(folder, count):
@@ -35,7 +48,7 @@ def make_records(folder, count):
         (folder / f"{new_id}.yaml").write_text(text.replace(f"id: {source.stem}\n", f"id: {new_id}\n"), encoding="utf-8")
 
 
-def measure(args):
+def run_once(args):
     """Runs the command; returns (seconds, peak RSS in MiB)."""
     started = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -46,57 +59,146 @@ def measure(args):
     return elapsed, usage.ru_maxrss / 1024
 
 
+class Timing:
+    """The median of repeated runs, with the spread."""
+
+    def __init__(self, seconds, rss):
+        self.runs = sorted(seconds)
+        self.seconds = statistics.median(seconds)
+        self.rss = max(rss)
+
+    def spread(self):
+        return f"{self.runs[0]:.2f}-{self.runs[-1]:.2f} s over {len(self.runs)}"
+
+
+def measure(make_command, repeat):
+    """Runs `make_command(run)` for run 0, 1, ... `repeat` - 1."""
+    seconds, rss = [], []
+    for run in range(repeat):
+        elapsed, peak = run_once(make_command(run))
+        seconds.append(elapsed)
+        rss.append(peak)
+    return Timing(seconds, rss)
+
+
+def run_together(commands):
+    """Seconds for the commands run at once, as separate processes."""
+    started = time.perf_counter()
+    processes = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for command in commands]
+    for command, process in zip(commands, processes):
+        if process.wait() != 0:
+            sys.exit(f"failed: {' '.join(map(str, command))}\n{process.stderr.read().decode()}")
+    return time.perf_counter() - started
+
+
 def show(name, value, goal, command):
-    print(f"{name:<44} {value:<30} goal: {goal}")
+    print(f"{name:<40} {value:<48} goal: {goal}")
     print(f"    $ {' '.join(map(str, command))}")
+
+
+def typst_baseline(composer, records, work, repeat):
+    """Seconds for `typst compile` of every document, one process each, two at a time."""
+    typst = shutil.which("typst")
+    if typst is None:
+        return None, "typst is not installed (cargo install typst-cli --version 0.15.1)"
+    data = work / "typst-data"
+    subprocess.run([composer, "batch", records, "-o", data, "--format", "json"], check=True, stdout=subprocess.DEVNULL)
+    layout = (ROOT / "templates" / "notice.typ").read_text(encoding="utf-8")
+    documents = []
+    for json_file in sorted(data.glob("*.json")):
+        folder = work / "typst-docs" / json_file.stem
+        folder.mkdir(parents=True)
+        (folder / "main.typ").write_text(layout, encoding="utf-8")
+        shutil.copy(json_file, folder / "data.json")
+        documents.append(folder)
+
+    def command(folder, run):
+        return [typst, "compile", "--root", folder, "--font-path", ROOT / "fonts", "--ignore-system-fonts",
+                "--pdf-standard", "a-2a", "--pdf-standard", "ua-1", "--creation-timestamp", "1793577600",
+                folder / "main.typ", folder / f"notice-{run}.pdf"]
+
+    def compile_all(run):
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            for result in pool.map(lambda folder: subprocess.run(command(folder, run), capture_output=True), documents):
+                if result.returncode != 0:
+                    sys.exit(f"typst compile failed: {result.stderr.decode()}")
+
+    seconds = []
+    for run in range(repeat):
+        started = time.perf_counter()
+        compile_all(run)
+        seconds.append(time.perf_counter() - started)
+    return Timing(seconds, [0]), command(documents[0], 0)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=1000 // 3 + 1, help="records for the speed figures (3 notices each)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the median is shown")
     parser.add_argument("--memory-notices", type=int, default=10000, help="notices for the large memory run")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--binary", type=pathlib.Path, help="a seloste binary to measure instead of building this tree")
+    parser.add_argument("--work-dir", type=pathlib.Path, help="where to make the work folder (default: the system's temporary folder)")
     options = parser.parse_args()
 
+    # This tree's build composes the typst baseline's JSON, which older builds cannot write.
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    work = pathlib.Path(tempfile.mkdtemp(prefix="seloste-bench-"))
+    composer = ROOT / "target" / "release" / "seloste"
+    binary = options.binary or composer
+    work = pathlib.Path(tempfile.mkdtemp(prefix="seloste-bench-", dir=options.work_dir))
     records = work / "records"
     make_records(records, options.records)
     notices = options.records * 3
     keys = work / "keys"
-    subprocess.run([BINARY, "keygen", "-o", keys], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([binary, "keygen", "-o", keys], check=True, stdout=subprocess.DEVNULL)
     signing = ["--key", keys / "key.pem", "--cert", keys / "cert.pem"]
-    print(f"{options.records} records, {notices} notices, {os.cpu_count()} cores; work folder {work}\n")
+    print(f"{binary}: {options.records} records, {notices} notices, {os.cpu_count()} cores, median of {options.repeat}; work folder {work}\n")
 
-    def full(jobs, tag):
-        return [BINARY, "batch", records, "-o", work / f"out-{tag}", "--jobs", str(jobs), *signing, "--archive", work / f"archive-{tag}"]
+    def full(jobs, run):
+        folder = work / f"full{jobs}-{run}"
+        return [binary, "batch", records, "-o", folder / "out", "--jobs", str(jobs), *signing, "--archive", folder / "archive"]
 
-    pdf_only = [BINARY, "batch", records, "-o", work / "out-pdf", "--jobs", "2", "--format", "pdf"]
-    full2_cmd, full1_cmd = full(2, "full2"), full(1, "full1")
-    full2, rss_small = measure(full2_cmd)
-    full1, _ = measure(full1_cmd)
-    pdf2, _ = measure(pdf_only)
+    def pdf_only(run):
+        return [binary, "batch", records, "-o", work / f"pdf-{run}", "--jobs", "2", "--format", "pdf"]
 
-    show("full pipeline, 2 jobs", f"{notices / full2:.1f} notices/s", ">= 150 notices/s", full2_cmd)
-    show("full ÷ PDF-only (unsigned), 2 jobs", f"{full2 / pdf2:.2f} ({full2:.2f} s / {pdf2:.2f} s)", "<= 1.3", pdf_only)
-    show("2 jobs ÷ 1 job, throughput", f"{full1 / full2:.2f} ({full1:.2f} s / {full2:.2f} s)", ">= 1.8", full1_cmd)
+    full2 = measure(lambda run: full(2, run), options.repeat)
+    full1 = measure(lambda run: full(1, run), options.repeat)
+    pdf2 = measure(pdf_only, options.repeat)
 
-    typst = shutil.which("typst")
-    if typst is None:
-        print(f"{'typst CLI baseline':<44} not measured: typst is not installed (cargo install typst-cli --version 0.15.1)")
+    show("full pipeline, 2 jobs", f"{notices / full2.seconds:.1f} notices/s ({full2.spread()})", ">= 150 notices/s", full(2, 0))
+    show("full ÷ PDF-only (unsigned), 2 jobs", f"{full2.seconds / pdf2.seconds:.2f} ({full2.seconds:.2f} s / {pdf2.seconds:.2f} s, {pdf2.spread()})", "<= 1.3", pdf_only(0))
+    show("2 jobs ÷ 1 job, throughput", f"{full1.seconds / full2.seconds:.2f} ({full1.seconds:.2f} s / {full2.seconds:.2f} s, {full1.spread()})", ">= 1.8", full(1, 0))
+
+    # What this machine gives two independent processes: the two halves of the batch
+    # (--shard) at once, 1 job each, against one process doing it all with 1 job.
+    def shard(index, run):
+        folder = work / f"shard{index}-{run}"
+        return [binary, "batch", records, "-o", folder / "out", "--jobs", "1", "--shard", f"{index}/2", *signing, "--archive", folder / "archive"]
+
+    halves = Timing([run_together([shard(1, run), shard(2, run)]) for run in range(options.repeat)], [0])
+    show("machine: 2 processes ÷ 1, throughput", f"{full1.seconds / halves.seconds:.2f} ({full1.seconds:.2f} s / {halves.seconds:.2f} s)", "(the ceiling for 2 jobs here)", ["(at once)", *shard(1, 0)])
+
+    baseline, detail = typst_baseline(composer, records, work, options.repeat)
+    if baseline is None:
+        print(f"{'typst CLI baseline':<40} not measured: {detail}")
     else:
-        print(f"{'typst CLI baseline':<44} not measured: seloste cannot yet write the composed documents for the typst CLI")
+        show(
+            "typst compile per document ÷ seloste",
+            f"{baseline.seconds / pdf2.seconds:.1f}x PDF-only, {baseline.seconds / full2.seconds:.1f}x full ({baseline.seconds:.2f} s)",
+            "> 1 (seloste faster)",
+            ["(2 at a time, each)", *detail],
+        )
 
     if not options.skip_memory:
         big_records = work / "records-big"
         make_records(big_records, options.memory_notices // 3 + 1)
-        small_cmd = [BINARY, "batch", records, "-o", work / "mem-small", "--jobs", "2", "--format", "pdf"]
-        big_cmd = [BINARY, "batch", big_records, "-o", work / "mem-big", "--jobs", "2", "--format", "pdf"]
-        _, small_rss = measure(small_cmd)
-        _, big_rss = measure(big_cmd)
+        small_cmd = [binary, "batch", records, "-o", work / "mem-small", "--jobs", "2", "--format", "pdf"]
+        big_cmd = [binary, "batch", big_records, "-o", work / "mem-big", "--jobs", "2", "--format", "pdf"]
+        _, small_rss = run_once(small_cmd)
+        _, big_rss = run_once(big_cmd)
         show(f"peak RSS, {notices} notices (PDF)", f"{small_rss:.0f} MiB", "", small_cmd)
         show(f"peak RSS, {options.memory_notices} notices (PDF)", f"{big_rss:.0f} MiB, ratio {big_rss / small_rss:.2f}", "<= 1.2x and < 400 MB", big_cmd)
-    print(f"\npeak RSS of the full pipeline run: {rss_small:.0f} MiB")
+    print(f"\npeak RSS of the full pipeline, 2 jobs: {full2.rss:.0f} MiB")
     shutil.rmtree(work)
 
 

@@ -292,3 +292,22 @@ fn sample_records_and_organisations_validate_against_the_printed_schema() {
         assert!(result.status.success(), "{of} schema rejects a sample: {}", stderr(&result));
     }
 }
+
+/// `--format json` writes the composed notice alone: the same bytes the PDF layout reads
+/// as its data.
+#[test]
+fn json_format_writes_exactly_the_composed_notice() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("samples-json");
+    let _ = std::fs::remove_dir_all(&dir);
+    let record = samples().join("lieto-lapsiperheet.yaml");
+    let output = seloste(&["render", record.to_str().unwrap(), "-o", dir.to_str().unwrap(), "--format", "json", "--lang", "sv"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let written = files_in(&dir);
+    assert_eq!(written, vec![dir.join("lieto-lapsiperheet.sv.json")]);
+
+    let engine = engine();
+    let composed = engine.compose(&register(&engine, "lieto-lapsiperheet"), LangForm::Sv, None).unwrap();
+    assert!(std::fs::read(&written[0]).unwrap() == serde_json::to_vec(&composed).unwrap());
+    let value: serde_json::Value = serde_json::from_slice(&std::fs::read(&written[0]).unwrap()).unwrap();
+    assert_eq!(value["lang"], "sv");
+}

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ring::digest::{SHA256, SHA512, digest};
@@ -23,8 +24,21 @@ pub fn sha512_hex(bytes: &[u8]) -> String {
     hex::encode(digest(&SHA512, bytes).as_ref())
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    std::fs::write(path, bytes).map_err(|source| Error::Io { path: path.to_owned(), action: "write", source })
+/// Writes a file of a bag and flushes it to disk: a bag is moved into place only when all
+/// its bytes are stored, so that a version that exists after a crash is whole.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let written = std::fs::File::create(path).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    written.map_err(|source| Error::Io { path: path.to_owned(), action: "write", source })
+}
+
+/// Flushes a folder's entries to disk.
+pub fn sync_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::File::open(dir)
+        .and_then(|folder| folder.sync_all())
+        .map_err(|source| Error::Io { path: dir.to_owned(), action: "flush to disk", source })
 }
 
 /// A file of a bag's payload with its checksums, computed once for the manifests and
@@ -61,6 +75,7 @@ pub fn write_bag(dir: &Path, payload: &[PayloadFile], info: &[(String, String)])
         manifest256.push_str(&format!("{}  data/{name}\n", file.sha256));
         octets += file.bytes.len();
     }
+    sync_dir(&dir.join("data"))?;
     let mut bag_info = String::new();
     for (label, value) in info {
         bag_info.push_str(&format!("{label}: {}\n", value.replace('\n', " ")));

@@ -156,16 +156,14 @@ impl Archive {
             let tag_manifest = bag::write_bag(&temporary, &payload, &info)?;
             if let Some(tsa) = tsa {
                 let token = tsa.stamp(&tag_manifest)?;
-                std::fs::write(temporary.join(bag::TAG_MANIFEST_TOKEN), token.der)
-                    .map_err(|source| Error::Io { path: temporary.join(bag::TAG_MANIFEST_TOKEN), action: "write", source })?;
+                bag::write(&temporary.join(bag::TAG_MANIFEST_TOKEN), &token.der)?;
             }
-            sync_dir(&temporary);
+            bag::sync_dir(&temporary)?;
             if final_dir.exists() {
                 return Err(archive_error(&final_dir, "the version folder appeared while the bag was built; an archived version is never replaced"));
             }
             std::fs::rename(&temporary, &final_dir).map_err(|source| Error::Io { path: final_dir.clone(), action: "move the bag into place", source })?;
-            sync_dir(&register_dir);
-            Ok(())
+            bag::sync_dir(&register_dir)
         })();
         if built.is_err() {
             let _ = std::fs::remove_dir_all(&temporary);
@@ -204,11 +202,6 @@ impl Archiving {
         let (plan_path, plan) = &self.plans[&register.organisation_path];
         plan.task_class(register, plan_path).cloned()
     }
-}
-
-/// Flushes a folder's entries to disk, so that a finished version survives a crash.
-fn sync_dir(dir: &Path) {
-    let _ = std::fs::File::open(dir).and_then(|folder| folder.sync_all());
 }
 
 fn is_document(name: &str) -> bool {
