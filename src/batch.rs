@@ -4,12 +4,15 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
-use crate::archive::{Added, Archiving};
+use crate::archive::plan::TaskClass;
+use crate::archive::{Added, Archive, Archiving};
 use crate::error::Error;
-use crate::sign::Signers;
+use crate::record::Register;
+use crate::sign::{Signers, Signing};
 use crate::{Engine, Format, LangForm};
 
 /// What a batch did with one file.
@@ -193,20 +196,48 @@ pub fn run(
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::with_capacity(work.len()));
-    // Each worker takes the next record until none is left. A broadcast gives every worker
-    // exactly one such loop, so a worker waiting inside Typst's parallel layout can only
-    // pick up Typst's small tasks, never a whole record: the stack never nests records.
-    workers(options.jobs)?.broadcast(|_| {
-        while let Some(&index) = work.get(next.fetch_add(1, Ordering::Relaxed)) {
-            let path = &outcomes[index].0;
-            let outcome = process(engine, path, out, options, &signers, archiving.as_ref()).unwrap_or_else(Outcome::Failed);
-            progress(path, &outcome);
-            if (done.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(EVICT_EVERY) {
-                comemo::evict(EVICT_MAX_AGE);
-                release_freed_memory();
-            }
-            lock(&results).push((index, outcome));
+    let finish = |index: usize, outcome: Outcome| {
+        progress(&outcomes[index].0, &outcome);
+        lock(&results).push((index, outcome));
+    };
+    let pool = workers(options.jobs)?;
+    // Rendered records wait here for a storing thread; the bound keeps memory flat when
+    // the disk is slower than the workers.
+    let (to_store, stored_by) = std::sync::mpsc::sync_channel::<(usize, Box<Store>)>(2 * options.jobs.max(1));
+    let stored_by = Mutex::new(stored_by);
+    std::thread::scope(|scope| {
+        for _ in 0..STORING_THREADS {
+            scope.spawn(|| {
+                loop {
+                    let next = lock(&stored_by).recv();
+                    let Ok((index, store)) = next else { break };
+                    finish(index, store.run(out).unwrap_or_else(Outcome::Failed));
+                }
+            });
         }
+        // Each worker takes the next record until none is left. A broadcast gives every
+        // worker exactly one such loop, so a worker waiting inside Typst's parallel layout
+        // can only pick up Typst's small tasks, never a whole record: the stack never nests
+        // records.
+        pool.broadcast(|_| {
+            while let Some(&index) = work.get(next.fetch_add(1, Ordering::Relaxed)) {
+                match process(engine, &outcomes[index].0, options, &signers, archiving.as_ref()) {
+                    Ok(Step::Store(store)) => {
+                        if let Err(unsent) = to_store.send((index, store)) {
+                            let (index, store) = unsent.0;
+                            finish(index, store.run(out).unwrap_or_else(Outcome::Failed));
+                        }
+                    }
+                    Ok(Step::Done(outcome)) => finish(index, outcome),
+                    Err(err) => finish(index, Outcome::Failed(err)),
+                }
+                if (done.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(EVICT_EVERY) {
+                    comemo::evict(EVICT_MAX_AGE);
+                    release_freed_memory();
+                }
+            }
+        });
+        drop(to_store);
     });
     for (index, outcome) in results.into_inner().unwrap_or_else(|poison| poison.into_inner()) {
         outcomes[index].1 = Some(outcome);
@@ -214,6 +245,12 @@ pub fn run(
     let outcomes = outcomes.into_iter().filter_map(|(path, outcome)| outcome.map(|outcome| (path, outcome))).collect();
     Ok(Report { outcomes })
 }
+
+/// Threads that write rendered records to disk while the workers render the next ones.
+/// Writing mostly waits for the disk to confirm that files are stored, which takes no
+/// CPU; on the workers, that wait made a full batch on ext4 twice as slow as one held
+/// in memory (bench/run.py). Several at once let the filesystem confirm them together.
+const STORING_THREADS: usize = 4;
 
 /// Reads a file's `kind` and `id`, cheaply, without the typed load.
 fn classify(path: &Path) -> Found {
@@ -232,14 +269,55 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
+/// How far a worker takes a record: done, or rendered and waiting to be stored.
+enum Step {
+    Done(Outcome),
+    Store(Box<Store>),
+}
+
+/// A record's files, rendered and signed in memory, to be written out and archived.
+struct Store {
+    id: String,
+    notices: usize,
+    outputs: Vec<crate::output::Output>,
+    archive: Option<ArchiveEntry>,
+}
+
+/// What a new archive version needs besides the files.
+struct ArchiveEntry {
+    archive: Archive,
+    register: Register,
+    class: TaskClass,
+    fingerprint: String,
+    signing: Option<Arc<Signing>>,
+    now: SystemTime,
+}
+
+impl Store {
+    fn run(self, out: &Path) -> Result<Outcome, Error> {
+        let files = crate::output::write_outputs(out, &self.outputs)?;
+        let version = match self.archive {
+            None => None,
+            Some(entry) => {
+                let tsa = entry.signing.as_ref().and_then(|signing| signing.tsa.as_ref());
+                match entry.archive.add(&entry.register, &entry.class, &entry.fingerprint, &self.outputs, tsa, entry.now)? {
+                    Added::Version(version) => Some(version),
+                    Added::Unchanged(_) => None,
+                }
+            }
+        };
+        Ok(Outcome::Rendered { id: self.id, notices: self.notices, files, version })
+    }
+}
+
+/// The CPU part of a record: load, check, compose, render, sign.
 fn process(
     engine: &Engine,
     path: &Path,
-    out: &Path,
     options: &Options<'_>,
     signers: &Mutex<Signers>,
     archiving: Option<&Mutex<Archiving>>,
-) -> Result<Outcome, Error> {
+) -> Result<Step, Error> {
     let register = engine.load(path)?;
     let signing = lock(signers).for_register(&register)?;
     let id = register.record.id.clone();
@@ -247,8 +325,7 @@ fn process(
     let notices = engine.forms_for(&register, forms)?.len();
     let Some(archiving) = archiving else {
         let outputs = engine.produce(&register, forms, formats, signing.as_deref())?;
-        let files = crate::output::write_outputs(out, &outputs)?;
-        return Ok(Outcome::Rendered { id, notices, files, version: None });
+        return Ok(Step::Store(Box::new(Store { id, notices, outputs, archive: None })));
     };
     let class = lock(archiving).task_class(&register)?;
     let signer_name = signing.as_ref().map(|signing| signing.identity.common_name());
@@ -256,22 +333,17 @@ fn process(
     let content = engine.fingerprint(&register, &documents)?;
     let plan_row = serde_json::to_string(&class).unwrap_or_default();
     let fingerprint = crate::archive::bag::sha256_hex(format!("{content}\n{plan_row}").as_bytes());
-    let (archive_now, unchanged) = {
+    let (now, unchanged) = {
         let archiving = lock(archiving);
         (archiving.now, archiving.archive.latest_fingerprint(&id).as_deref() == Some(fingerprint.as_str()))
     };
     if unchanged {
-        return Ok(Outcome::Unchanged { id });
+        return Ok(Step::Done(Outcome::Unchanged { id }));
     }
     let outputs = engine.render_forms(&register, &documents, formats, signing.as_deref())?;
-    let files = crate::output::write_outputs(out, &outputs)?;
-    let tsa = signing.as_ref().and_then(|signing| signing.tsa.as_ref());
     // Registers have folders of their own, so versions of different registers never
     // contend; the lock is only for the shared plan cache above.
     let archive = lock(archiving).archive.clone();
-    let version = match archive.add(&register, &class, &fingerprint, &outputs, tsa, archive_now)? {
-        Added::Version(version) => Some(version),
-        Added::Unchanged(_) => None,
-    };
-    Ok(Outcome::Rendered { id, notices, files, version })
+    let archive = Some(ArchiveEntry { archive, register, class, fingerprint, signing, now });
+    Ok(Step::Store(Box::new(Store { id, notices, outputs, archive })))
 }

@@ -263,6 +263,9 @@ fn context(register: &Register, lang: Lang) -> Value {
 }
 
 /// Builds one language's part.
+/// A section's numbered subsections: heading and blocks of each.
+type Subsections = Vec<(String, Vec<Block>)>;
+
 struct Composer<'a> {
     texts: &'a Texts,
     register: &'a Register,
@@ -322,8 +325,8 @@ impl Composer<'_> {
 
     fn part(&self) -> Result<Part, Error> {
         let record = &self.register.record;
-        let mut sections: Vec<(String, Vec<Block>, Vec<(String, Vec<Block>)>)> = Vec::new();
-        let mut add = |heading: String, blocks: Vec<Block>, subsections: Vec<(String, Vec<Block>)>| {
+        let mut sections: Vec<(String, Vec<Block>, Subsections)> = Vec::new();
+        let mut add = |heading: String, blocks: Vec<Block>, subsections: Subsections| {
             sections.push((heading, blocks, subsections));
         };
 
@@ -459,7 +462,7 @@ impl Composer<'_> {
         Ok(blocks)
     }
 
-    fn data_categories(&self) -> Result<(Vec<Block>, Vec<(String, Vec<Block>)>), Error> {
+    fn data_categories(&self) -> Result<(Vec<Block>, Subsections), Error> {
         let record = &self.register.record;
         let mut blocks = Vec::new();
         let mut sub_registers = Vec::new();
@@ -533,7 +536,7 @@ impl Composer<'_> {
         Ok(vec![Block::Paragraph { text: self.text("paragraphs.processors_intro")? }, Block::List { items }])
     }
 
-    fn security(&self) -> Result<(Vec<Block>, Vec<(String, Vec<Block>)>), Error> {
+    fn security(&self) -> Result<(Vec<Block>, Subsections), Error> {
         let record = &self.register.record;
         let blocks = self.paragraphs(&record.security.general);
 

@@ -19,23 +19,88 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 
 fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
     let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let io_error = |action: &'static str, source| Error::Io { path: path.to_owned(), action, source };
     std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_owned(), action: "create the folder", source })?;
-    let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = dir.join(format!(".{file_name}.{}.partial", std::process::id()));
-    let written = (|| {
-        let mut file = open_with_mode(&temporary, mode)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    })();
-    if let Err(source) = written {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(io_error("write", source));
+    let mut staged = Staged::default();
+    let written = staged.write(path, bytes, mode).and_then(|()| staged.move_into_place());
+    if written.is_err() {
+        staged.discard();
     }
-    std::fs::rename(&temporary, path).map_err(|source| {
-        let _ = std::fs::remove_file(&temporary);
-        io_error("write", source)
-    })
+    written
+}
+
+/// Files written under temporary names beside their final paths, moved into place only
+/// once all of them are on disk: a crash leaves no file of a record half-written.
+#[derive(Default)]
+struct Staged {
+    files: PendingFiles,
+    renames: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Staged {
+    fn write(&mut self, path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+        let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let temporary = dir.join(format!(".{file_name}.{}.partial", std::process::id()));
+        self.renames.push((temporary.clone(), path.to_owned()));
+        self.files.write_with_mode(&temporary, bytes, mode).map_err(|err| match err {
+            Error::Io { action, source, .. } => Error::Io { path: path.to_owned(), action, source },
+            other => other,
+        })
+    }
+
+    fn move_into_place(&mut self) -> Result<(), Error> {
+        self.files.flush()?;
+        for (temporary, path) in &self.renames {
+            std::fs::rename(temporary, path).map_err(|source| Error::Io { path: path.clone(), action: "write", source })?;
+        }
+        self.renames.clear();
+        Ok(())
+    }
+
+    /// Removes the temporary files not yet moved into place.
+    fn discard(&mut self) {
+        for (temporary, _) in self.renames.drain(..) {
+            let _ = std::fs::remove_file(temporary);
+        }
+    }
+}
+
+/// New files written but not yet known to be on disk: every file of a record or a bag is
+/// written first and then flushed, so that nothing is renamed into place before all of
+/// it is stored.
+#[derive(Default)]
+pub struct PendingFiles {
+    open: Vec<(PathBuf, std::fs::File)>,
+}
+
+/// Files held open before a flush: a bag has about 30, and each of a batch's storing
+/// threads has its own set, well under the usual limit of 1,024 open files.
+const MAX_PENDING: usize = 64;
+
+impl PendingFiles {
+    /// Creates `path` (which must not be in use) with `bytes`.
+    pub fn write(&mut self, path: &Path, bytes: &[u8]) -> Result<(), Error> {
+        self.write_with_mode(path, bytes, 0o644)
+    }
+
+    fn write_with_mode(&mut self, path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+        if self.open.len() >= MAX_PENDING {
+            self.flush()?;
+        }
+        let mut file = open_with_mode(path, mode).map_err(|source| Error::Io { path: path.to_owned(), action: "write", source })?;
+        file.write_all(bytes).map_err(|source| Error::Io { path: path.to_owned(), action: "write", source })?;
+        self.open.push((path.to_owned(), file));
+        Ok(())
+    }
+
+    /// Returns once every file written is on disk.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        let flush_error = |path: &Path, source| Error::Io { path: path.to_owned(), action: "flush to disk", source };
+        for (path, file) in self.open.drain(..) {
+            file.sync_all().map_err(|source| flush_error(&path, source))?;
+        }
+        Ok(())
+    }
 }
 
 /// One produced file, in memory until every file of its record is ready.
@@ -49,13 +114,22 @@ pub struct Output {
 
 /// Writes a record's outputs into `dir`, returning the paths written.
 pub fn write_outputs(dir: &Path, outputs: &[Output]) -> Result<Vec<PathBuf>, Error> {
-    outputs
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_owned(), action: "create the folder", source })?;
+    let mut staged = Staged::default();
+    let mut paths = Vec::with_capacity(outputs.len());
+    let written = outputs
         .iter()
-        .map(|output| {
+        .try_for_each(|output| {
             let path = dir.join(&output.file_name);
-            write_atomic(&path, &output.bytes).map(|()| path)
+            staged.write(&path, &output.bytes, 0o644)?;
+            paths.push(path);
+            Ok(())
         })
-        .collect()
+        .and_then(|()| staged.move_into_place());
+    if written.is_err() {
+        staged.discard();
+    }
+    written.map(|()| paths)
 }
 
 #[cfg(unix)]

@@ -51,10 +51,10 @@ impl StatuteCatalog {
         }
         let catalog = StatuteCatalog { by_number };
         for statute in catalog.by_number.values() {
-            if let Some(repeal) = &statute.repealed {
-                if !catalog.by_number.contains_key(&repeal.by) {
-                    return Err(format!("statute {} is repealed by {}, which is not in the catalog", statute.number, repeal.by));
-                }
+            if let Some(repeal) = &statute.repealed
+                && !catalog.by_number.contains_key(&repeal.by)
+            {
+                return Err(format!("statute {} is repealed by {}, which is not in the catalog", statute.number, repeal.by));
             }
         }
         Ok(catalog)

@@ -110,3 +110,31 @@ fn a_thousand_records_with_ten_bad_render_the_rest_and_report_the_ten() {
     assert!(report.lines().filter(|line| line.starts_with("failed: ")).all(|line| line.contains("2099")), "{report}");
     assert_eq!(files_in(&out).len(), 990);
 }
+
+#[test]
+fn a_record_whose_file_cannot_be_stored_fails_alone_and_leaves_nothing_half_written() {
+    let dir = scratch("unstorable");
+    let records = synthetic(&dir, 6, &[]);
+    let blocked_id = files_in(&records)
+        .into_iter()
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml") && path.file_name().unwrap() != "archive-plan.yaml")
+        .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+        .nth(2)
+        .unwrap();
+    let out = dir.join("out");
+    // A folder where the record's PDF should go: the rename into place fails.
+    let blocker = out.join(format!("{blocked_id}.fi.pdf"));
+    std::fs::create_dir_all(blocker.join("occupied")).unwrap();
+    let archive = dir.join("archive");
+    let result = batch(&records, &out, &["--lang", "fi", "--format", "pdf", "--jobs", "2", "--archive", archive.to_str().unwrap()]);
+    assert_eq!(result.status.code(), Some(1), "{}", stderr(&result));
+    let report = stdout(&result);
+    assert!(report.contains("6 records: 5 rendered"), "{report}");
+    let failures: Vec<&str> = report.lines().filter(|line| line.starts_with("failed: ")).collect();
+    assert_eq!(failures.len(), 1, "{report}");
+    assert!(failures[0].contains(&blocker.display().to_string()), "{report}");
+    let written: Vec<PathBuf> = files_in(&out).into_iter().filter(|path| path.is_file()).collect();
+    assert_eq!(written.len(), 5, "{written:?}");
+    assert!(written.iter().all(|path| !path.to_string_lossy().contains(".partial")), "{written:?}");
+    assert!(!archive.join(&blocked_id).exists(), "a record that was not written out must not be archived");
+}

@@ -2,12 +2,12 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ring::digest::{SHA256, SHA512, digest};
 
 use crate::error::Error;
+use crate::output::PendingFiles;
 use crate::hex;
 
 pub const TAG_MANIFEST: &str = "tagmanifest-sha512.txt";
@@ -22,16 +22,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 pub fn sha512_hex(bytes: &[u8]) -> String {
     hex::encode(digest(&SHA512, bytes).as_ref())
-}
-
-/// Writes a file of a bag and flushes it to disk: a bag is moved into place only when all
-/// its bytes are stored, so that a version that exists after a crash is whole.
-pub fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let written = std::fs::File::create(path).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_all()
-    });
-    written.map_err(|source| Error::Io { path: path.to_owned(), action: "write", source })
 }
 
 /// Flushes a folder's entries to disk.
@@ -60,22 +50,22 @@ impl<'a> PayloadFile<'a> {
 
 /// Writes a complete bag into `dir` (which must not exist yet): the payload under
 /// `data/`, SHA-512 and SHA-256 manifests, `bag-info.txt` with Payload-Oxum added, and
-/// the SHA-512 tag manifest. Returns the tag manifest's bytes.
-pub fn write_bag(dir: &Path, payload: &[PayloadFile], info: &[(String, String)]) -> Result<Vec<u8>, Error> {
+/// the SHA-512 tag manifest. Returns the tag manifest's bytes. The files are on disk
+/// only once `files` is flushed.
+pub fn write_bag(dir: &Path, payload: &[PayloadFile], info: &[(String, String)], files: &mut PendingFiles) -> Result<Vec<u8>, Error> {
     std::fs::create_dir(dir).map_err(|source| Error::Io { path: dir.to_owned(), action: "create the bag folder", source })?;
-    write(&dir.join("bagit.txt"), BAGIT_TXT.as_bytes())?;
+    files.write(&dir.join("bagit.txt"), BAGIT_TXT.as_bytes())?;
     std::fs::create_dir(dir.join("data")).map_err(|source| Error::Io { path: dir.join("data"), action: "create the folder", source })?;
     let mut manifest512 = String::new();
     let mut manifest256 = String::new();
     let mut octets = 0;
     for file in payload {
         let name = &file.name;
-        write(&dir.join("data").join(name), &file.bytes)?;
+        files.write(&dir.join("data").join(name), &file.bytes)?;
         manifest512.push_str(&format!("{}  data/{name}\n", file.sha512));
         manifest256.push_str(&format!("{}  data/{name}\n", file.sha256));
         octets += file.bytes.len();
     }
-    sync_dir(&dir.join("data"))?;
     let mut bag_info = String::new();
     for (label, value) in info {
         bag_info.push_str(&format!("{label}: {}\n", value.replace('\n', " ")));
@@ -90,11 +80,11 @@ pub fn write_bag(dir: &Path, payload: &[PayloadFile], info: &[(String, String)])
     let mut tag_manifest = String::new();
     for (tag_file, bytes) in tag_files {
         if tag_file != "bagit.txt" {
-            write(&dir.join(tag_file), bytes)?;
+            files.write(&dir.join(tag_file), bytes)?;
         }
         tag_manifest.push_str(&format!("{}  {tag_file}\n", sha512_hex(bytes)));
     }
-    write(&dir.join(TAG_MANIFEST), tag_manifest.as_bytes())?;
+    files.write(&dir.join(TAG_MANIFEST), tag_manifest.as_bytes())?;
     Ok(tag_manifest.into_bytes())
 }
 

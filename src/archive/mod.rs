@@ -16,7 +16,7 @@ use std::time::SystemTime;
 use serde_json::{Value, json};
 
 use crate::error::Error;
-use crate::output::Output;
+use crate::output::{Output, PendingFiles};
 use crate::record::Register;
 use crate::sign::keys::format_time;
 use crate::timestamp::Tsa;
@@ -153,11 +153,14 @@ impl Archive {
         let temporary = register_dir.join(format!(".{version}.partial-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&temporary);
         let built = (|| {
-            let tag_manifest = bag::write_bag(&temporary, &payload, &info)?;
+            let mut files = PendingFiles::default();
+            let tag_manifest = bag::write_bag(&temporary, &payload, &info, &mut files)?;
             if let Some(tsa) = tsa {
                 let token = tsa.stamp(&tag_manifest)?;
-                bag::write(&temporary.join(bag::TAG_MANIFEST_TOKEN), &token.der)?;
+                files.write(&temporary.join(bag::TAG_MANIFEST_TOKEN), &token.der)?;
             }
+            files.flush()?;
+            bag::sync_dir(&temporary.join("data"))?;
             bag::sync_dir(&temporary)?;
             if final_dir.exists() {
                 return Err(archive_error(&final_dir, "the version folder appeared while the bag was built; an archived version is never replaced"));
@@ -403,13 +406,11 @@ fn verify_bag(dir: &Path, trust: &TrustStore) -> Vec<String> {
     for document in documents {
         let is_pdf = document.extension().is_some_and(|ext| ext == "pdf");
         let has_signature = is_pdf || PathBuf::from(format!("{}.p7s", document.display())).exists();
-        if has_signature {
-            if let Err(invalid) = verify::verify_file(&document, trust) {
-                if is_pdf && invalid.0 == "the PDF is not signed" {
-                    continue;
-                }
-                problems.push(format!("{}: {}", document.display(), invalid.0));
+        if has_signature && let Err(invalid) = verify::verify_file(&document, trust) {
+            if is_pdf && invalid.0 == "the PDF is not signed" {
+                continue;
             }
+            problems.push(format!("{}: {}", document.display(), invalid.0));
         }
     }
     let token_path = dir.join(bag::TAG_MANIFEST_TOKEN);

@@ -128,7 +128,7 @@ fn header(document: &Document, text_width: f64) -> docx_rs::Header {
         texts.iter().map(|text| Paragraph::new().add_run(Run::new().add_text(text))).collect()
     };
     let mut middle = vec![Paragraph::new().add_run(Run::new().add_text(&document.header.doc_type).bold())];
-    middle.extend(lines(&[document.header.date.clone()]));
+    middle.extend(lines(std::slice::from_ref(&document.header.date)));
     middle.extend(lines(&document.header.reference.iter().cloned().collect::<Vec<_>>()));
     let page = Paragraph::new()
         .align(AlignmentType::Right)
