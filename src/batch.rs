@@ -158,6 +158,8 @@ pub fn run(
     progress: &(dyn Fn(&Path, &Outcome) + Sync),
 ) -> Result<Report, Error> {
     let files = discover(dir)?;
+    // A bad output folder fails the batch at once, not every record after rendering it.
+    std::fs::create_dir_all(out).map_err(|source| Error::Io { path: out.to_owned(), action: "create the folder", source })?;
     let mut outcomes: Vec<(PathBuf, Option<Outcome>)> = Vec::new();
     let mut work: Vec<usize> = Vec::new();
     let mut ids: BTreeMap<String, PathBuf> = BTreeMap::new();
@@ -200,6 +202,7 @@ pub fn run(
         progress(&outcomes[index].0, &outcome);
         lock(&results).push((index, outcome));
     };
+    let store = |index: usize, store: Box<Store>| finish(index, store.run(out).unwrap_or_else(Outcome::Failed));
     let pool = workers(options.jobs)?;
     // Rendered records wait here for a storing thread; the bound keeps memory flat when
     // the disk is slower than the workers.
@@ -210,8 +213,8 @@ pub fn run(
             scope.spawn(|| {
                 loop {
                     let next = lock(&stored_by).recv();
-                    let Ok((index, store)) = next else { break };
-                    finish(index, store.run(out).unwrap_or_else(Outcome::Failed));
+                    let Ok((index, rendered)) = next else { break };
+                    store(index, rendered);
                 }
             });
         }
@@ -222,10 +225,11 @@ pub fn run(
         pool.broadcast(|_| {
             while let Some(&index) = work.get(next.fetch_add(1, Ordering::Relaxed)) {
                 match process(engine, &outcomes[index].0, options, &signers, archiving.as_ref()) {
-                    Ok(Step::Store(store)) => {
-                        if let Err(unsent) = to_store.send((index, store)) {
-                            let (index, store) = unsent.0;
-                            finish(index, store.run(out).unwrap_or_else(Outcome::Failed));
+                    Ok(Step::Store(rendered)) => {
+                        // Only fails if every storing thread has died: store it here.
+                        if let Err(unsent) = to_store.send((index, rendered)) {
+                            let (index, rendered) = unsent.0;
+                            store(index, rendered);
                         }
                     }
                     Ok(Step::Done(outcome)) => finish(index, outcome),

@@ -262,10 +262,10 @@ fn context(register: &Register, lang: Lang) -> Value {
     })
 }
 
-/// Builds one language's part.
 /// A section's numbered subsections: heading and blocks of each.
 type Subsections = Vec<(String, Vec<Block>)>;
 
+/// Builds one language's part.
 struct Composer<'a> {
     texts: &'a Texts,
     register: &'a Register,

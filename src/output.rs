@@ -5,64 +5,59 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 
+/// Mode of a file anyone may read: a notice, a certificate, a bag file.
+const READABLE: u32 = 0o644;
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and one rename,
 /// so that a reader, or a crash, never sees a half-written file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    write_with_mode(path, bytes, 0o644)
+    write_staged(folder_of(path), [(path.to_owned(), bytes)], READABLE)
 }
 
 /// Like [`write_atomic`], for a private key: readable and writable by its owner only,
 /// from the moment the file exists.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    write_with_mode(path, bytes, 0o600)
+    write_staged(folder_of(path), [(path.to_owned(), bytes)], 0o600)
 }
 
-fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
-    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+fn folder_of(path: &Path) -> &Path {
+    path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// Writes files into `dir` under temporary names, flushes them all to disk, then renames
+/// each into place: a crash leaves no file half-written, and an error removes what was
+/// not yet moved into place.
+fn write_staged<'a>(dir: &Path, files: impl IntoIterator<Item = (PathBuf, &'a [u8])>, mode: u32) -> Result<(), Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_owned(), action: "create the folder", source })?;
-    let mut staged = Staged::default();
-    let written = staged.write(path, bytes, mode).and_then(|()| staged.move_into_place());
-    if written.is_err() {
-        staged.discard();
-    }
-    written
-}
-
-/// Files written under temporary names beside their final paths, moved into place only
-/// once all of them are on disk: a crash leaves no file of a record half-written.
-#[derive(Default)]
-struct Staged {
-    files: PendingFiles,
-    renames: Vec<(PathBuf, PathBuf)>,
-}
-
-impl Staged {
-    fn write(&mut self, path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
-        let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-        let temporary = dir.join(format!(".{file_name}.{}.partial", std::process::id()));
-        self.renames.push((temporary.clone(), path.to_owned()));
-        self.files.write_with_mode(&temporary, bytes, mode).map_err(|err| match err {
-            Error::Io { action, source, .. } => Error::Io { path: path.to_owned(), action, source },
-            other => other,
-        })
-    }
-
-    fn move_into_place(&mut self) -> Result<(), Error> {
-        self.files.flush()?;
-        for (temporary, path) in &self.renames {
+    let mut pending = PendingFiles::default();
+    // (temporary, final) of each file; a temporary already renamed no longer exists.
+    let mut renames: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let written = (|| {
+        for (path, bytes) in files {
+            let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+            let temporary = folder_of(&path).join(format!(".{file_name}.{}.partial", std::process::id()));
+            renames.push((temporary.clone(), path));
+            pending.write_with_mode(&temporary, bytes, mode)?;
+        }
+        pending.flush()?;
+        for (temporary, path) in &renames {
             std::fs::rename(temporary, path).map_err(|source| Error::Io { path: path.clone(), action: "write", source })?;
         }
-        self.renames.clear();
         Ok(())
-    }
-
-    /// Removes the temporary files not yet moved into place.
-    fn discard(&mut self) {
-        for (temporary, _) in self.renames.drain(..) {
+    })();
+    written.map_err(|err| {
+        for (temporary, _) in &renames {
             let _ = std::fs::remove_file(temporary);
         }
-    }
+        // A reader knows the final name, not the temporary one.
+        match err {
+            Error::Io { path, action, source } => {
+                let path = renames.iter().find(|(temporary, _)| *temporary == path).map_or(path, |(_, path)| path.clone());
+                Error::Io { path, action, source }
+            }
+            other => other,
+        }
+    })
 }
 
 /// New files written but not yet known to be on disk: every file of a record or a bag is
@@ -80,7 +75,7 @@ const MAX_PENDING: usize = 64;
 impl PendingFiles {
     /// Creates `path` (which must not be in use) with `bytes`.
     pub fn write(&mut self, path: &Path, bytes: &[u8]) -> Result<(), Error> {
-        self.write_with_mode(path, bytes, 0o644)
+        self.write_with_mode(path, bytes, READABLE)
     }
 
     fn write_with_mode(&mut self, path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
@@ -95,9 +90,8 @@ impl PendingFiles {
 
     /// Returns once every file written is on disk.
     pub fn flush(&mut self) -> Result<(), Error> {
-        let flush_error = |path: &Path, source| Error::Io { path: path.to_owned(), action: "flush to disk", source };
         for (path, file) in self.open.drain(..) {
-            file.sync_all().map_err(|source| flush_error(&path, source))?;
+            file.sync_all().map_err(|source| Error::Io { path, action: "flush to disk", source })?;
         }
         Ok(())
     }
@@ -114,22 +108,10 @@ pub struct Output {
 
 /// Writes a record's outputs into `dir`, returning the paths written.
 pub fn write_outputs(dir: &Path, outputs: &[Output]) -> Result<Vec<PathBuf>, Error> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_owned(), action: "create the folder", source })?;
-    let mut staged = Staged::default();
-    let mut paths = Vec::with_capacity(outputs.len());
-    let written = outputs
-        .iter()
-        .try_for_each(|output| {
-            let path = dir.join(&output.file_name);
-            staged.write(&path, &output.bytes, 0o644)?;
-            paths.push(path);
-            Ok(())
-        })
-        .and_then(|()| staged.move_into_place());
-    if written.is_err() {
-        staged.discard();
-    }
-    written.map(|()| paths)
+    let paths: Vec<PathBuf> = outputs.iter().map(|output| dir.join(&output.file_name)).collect();
+    let files = paths.iter().cloned().zip(outputs.iter().map(|output| output.bytes.as_slice()));
+    write_staged(dir, files, READABLE)?;
+    Ok(paths)
 }
 
 #[cfg(unix)]

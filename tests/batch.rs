@@ -138,3 +138,15 @@ fn a_record_whose_file_cannot_be_stored_fails_alone_and_leaves_nothing_half_writ
     assert!(written.iter().all(|path| !path.to_string_lossy().contains(".partial")), "{written:?}");
     assert!(!archive.join(&blocked_id).exists(), "a record that was not written out must not be archived");
 }
+
+#[test]
+fn an_output_folder_that_cannot_be_made_stops_the_batch_before_any_record() {
+    let dir = scratch("bad-out");
+    let records = synthetic(&dir, 3, &[]);
+    let not_a_folder = dir.join("out");
+    std::fs::write(&not_a_folder, "a file where the output folder should be").unwrap();
+    let result = batch(&records, &not_a_folder, &["--lang", "fi", "--format", "pdf"]);
+    assert_eq!(result.status.code(), Some(1), "{}", stderr(&result));
+    assert!(stderr(&result).contains(&format!("{}: cannot create the folder", not_a_folder.display())), "{}", stderr(&result));
+    assert!(!stdout(&result).contains("failed: "), "no record should be tried: {}", stdout(&result));
+}

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use ring::digest::{SHA256, SHA512, digest};
 
 use crate::error::Error;
-use crate::output::PendingFiles;
 use crate::hex;
+use crate::output::PendingFiles;
 
 pub const TAG_MANIFEST: &str = "tagmanifest-sha512.txt";
 /// The RFC 3161 token over the tag manifest. It is not listed in the tag manifest it
