@@ -6,6 +6,8 @@
 use std::path::Path;
 
 use crate::error::Error;
+use crate::source::{self, Limits};
+use crate::text::Lang;
 
 /// One asset file: the name it is reported by, and its content.
 pub struct Asset {
@@ -14,7 +16,7 @@ pub struct Asset {
 }
 
 pub struct Assets {
-    pub texts: Vec<(crate::record::Lang, Asset)>,
+    pub texts: Vec<(Lang, Asset)>,
     pub statutes: Asset,
     pub layout: Asset,
     /// Font files, as bytes, in a fixed order.
@@ -30,7 +32,6 @@ macro_rules! embedded {
 impl Assets {
     /// The templates and fonts this build of seloste was made with.
     pub fn embedded() -> Assets {
-        use crate::record::Lang;
         Assets {
             texts: vec![(Lang::Fi, embedded!("templates/fi.yaml")), (Lang::Sv, embedded!("templates/sv.yaml"))],
             statutes: embedded!("templates/statutes.yaml"),
@@ -47,18 +48,15 @@ impl Assets {
     /// Replaces each embedded template for which `dir` holds a file of the same name.
     pub fn with_templates_from(mut self, dir: &Path) -> Result<Assets, Error> {
         if !dir.is_dir() {
-            return Err(Error::Io {
-                path: dir.to_owned(),
-                action: "use as the templates folder",
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder"),
-            });
+            let missing = std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder");
+            return Err(Error::io(dir, "use as the templates folder", missing));
         }
         let assets = self.texts.iter_mut().map(|(_, asset)| asset).chain([&mut self.statutes, &mut self.layout]);
         for asset in assets {
             let file_name = asset.name.trim_start_matches("templates/");
             let path = dir.join(file_name);
             if path.exists() {
-                asset.text = crate::record::read_text(&path)?;
+                asset.text = source::read(&path, &Limits::TEMPLATE)?.text;
                 asset.name = path.display().to_string();
             }
         }

@@ -2,17 +2,19 @@
 //! and other data in the folder are recognised by their `kind` and skipped; a bad record
 //! is reported and the batch goes on.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use crate::archive::plan::TaskClass;
-use crate::archive::{Added, Archive, Archiving};
-use crate::error::Error;
+use crate::archive::{Archive, Archiving, Entry, Prepared, Vocabulary};
+use crate::error::{Diagnostic, Error};
 use crate::record::Register;
-use crate::sign::{Signers, Signing};
+use crate::record::load::RECORD;
+use crate::sign::{KeySource, Signer};
+use crate::source::{self, Limits};
 use crate::{Engine, Format, LangForm};
 
 /// What a batch did with one file.
@@ -45,31 +47,56 @@ impl Report {
 }
 
 /// Every YAML and JSON file under `dir`, in a stable order.
+///
+/// Links are followed, to folders and to files, but each folder and each file is taken
+/// once, however many links lead to it: a link loop ends, and a record reached by two
+/// paths is not a duplicate of itself.
 pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_owned()];
+    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
     while let Some(folder) = pending.pop() {
-        let entries = std::fs::read_dir(&folder)
-            .map_err(|source| Error::Io { path: folder.clone(), action: "read the folder", source })?;
-        for entry in entries {
-            let path = entry.map_err(|source| Error::Io { path: folder.clone(), action: "read the folder", source })?.path();
+        let real = std::fs::canonicalize(&folder).map_err(|source| Error::io(&folder, "read the folder", source))?;
+        if !seen.insert(real) {
+            continue;
+        }
+        let mut paths = std::fs::read_dir(&folder)
+            .and_then(|entries| entries.map(|entry| entry.map(|entry| entry.path())).collect::<Result<Vec<_>, _>>())
+            .map_err(|source| Error::io(&folder, "read the folder", source))?;
+        // In name order, so that of two paths to one file the same one is kept every time.
+        paths.sort();
+        let mut folders = Vec::new();
+        for path in paths {
             let hidden = path.file_name().is_some_and(|name| name.to_string_lossy().starts_with('.'));
             if hidden {
                 continue;
             }
             if path.is_dir() {
-                pending.push(path);
+                folders.push(path);
             } else if path
                 .extension()
                 .and_then(|ext| ext.to_str())
                 .is_some_and(|ext| matches!(ext.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
+                && std::fs::canonicalize(&path).is_ok_and(|real| seen.insert(real))
             {
                 found.push(path);
             }
         }
+        pending.extend(folders.into_iter().rev());
     }
     found.sort();
     Ok(found)
+}
+
+/// Every record under `dir` with its register id, for asking the archive which are missing.
+pub fn record_ids(dir: &Path) -> Result<Vec<(PathBuf, String)>, Error> {
+    Ok(discover(dir)?
+        .into_iter()
+        .filter_map(|path| match classify(&path) {
+            Found::Record { id: Some(id) } => Some((path, id)),
+            _ => None,
+        })
+        .collect())
 }
 
 /// One of N parts of a batch, so that N machines can share it: `--shard K/N`, K from 1.
@@ -129,7 +156,7 @@ fn workers(jobs: usize) -> Result<rayon::ThreadPool, Error> {
         // Typst's layout recurses deeply: the main thread's usual 8 MiB, not rayon's 2.
         .stack_size(8 << 20)
         .build()
-        .map_err(|err| Error::Io { path: PathBuf::from("."), action: "start the worker threads", source: std::io::Error::other(err) })
+        .map_err(|err| Error::io(Path::new("."), "start the worker threads", std::io::Error::other(err)))
 }
 
 /// What the pre-pass found a file to be.
@@ -145,43 +172,40 @@ enum Found {
 const EVICT_EVERY: usize = 32;
 const EVICT_MAX_AGE: usize = 2;
 
-/// Runs the pipeline on every record under `dir` (or this shard's part of them), on
-/// `options.jobs` threads, writing into `out`. `progress` is told about each file as it
-/// is done, in whatever order the threads finish; the report is in file order.
-pub fn run(
-    engine: &Engine,
-    dir: &Path,
-    out: &Path,
-    options: &Options<'_>,
-    signers: Signers,
-    archiving: Option<Archiving>,
-    progress: &(dyn Fn(&Path, &Outcome) + Sync),
-) -> Result<Report, Error> {
-    let files = discover(dir)?;
-    // A bad output folder fails the batch at once, not every record after rendering it.
-    std::fs::create_dir_all(out).map_err(|source| Error::Io { path: out.to_owned(), action: "create the folder", source })?;
-    let mut outcomes: Vec<(PathBuf, Option<Outcome>)> = Vec::new();
-    let mut work: Vec<usize> = Vec::new();
+/// The records a batch will process, found before any is processed: which files are
+/// records, which shard they fall in, and which ids repeat. Deciding this up front keeps
+/// the report, and which duplicate fails, the same whatever the number of threads.
+struct Plan {
+    /// Every file found, with its outcome when the plan already decides it.
+    outcomes: Vec<(PathBuf, Option<Outcome>)>,
+    /// Indexes into `outcomes` of the records to process.
+    work: Vec<usize>,
+}
+
+fn plan(files: Vec<PathBuf>, shard: Option<Shard>, progress: &(dyn Fn(&Path, &Outcome) + Sync)) -> Plan {
+    let mut plan = Plan { outcomes: Vec::new(), work: Vec::new() };
     let mut ids: BTreeMap<String, PathBuf> = BTreeMap::new();
     for path in files {
-        let found = classify(&path);
-        let outcome = match found {
+        let outcome = match classify(&path) {
             Found::Other(outcome) => Some(outcome),
             Found::Record { id } => {
                 let id = id.unwrap_or_default();
-                if options.shard.is_some_and(|shard| !shard.contains(&id)) {
+                if shard.is_some_and(|shard| !shard.contains(&id)) {
                     continue;
                 }
                 match ids.get(&id).filter(|_| !id.is_empty()) {
-                    Some(first) => Some(Outcome::Failed(Error::Input(crate::InputError::new(
+                    Some(first) => Some(Outcome::Failed(Error::input(Diagnostic::error(
+                        "record.id",
                         &path,
-                        "id".into(),
-                        None,
-                        format!("the id `{id}` is already used by {}; output files are named by id, so each must be unique", first.display()),
+                        "id",
+                        format!(
+                            "the id `{id}` is already used by {}; output files are named by id, so each must be unique",
+                            first.display()
+                        ),
                     )))),
                     None => {
                         ids.insert(id, path.clone());
-                        work.push(outcomes.len());
+                        plan.work.push(plan.outcomes.len());
                         None
                     }
                 }
@@ -190,16 +214,50 @@ pub fn run(
         if let Some(outcome) = &outcome {
             progress(&path, outcome);
         }
-        outcomes.push((path, outcome));
+        plan.outcomes.push((path, outcome));
     }
+    plan
+}
 
-    let signers = Mutex::new(signers);
+/// Runs the pipeline on every record under `dir` (or this shard's part of them), on
+/// `options.jobs` threads, writing into `out`. `progress` is told about each file as it
+/// is done, in whatever order the threads finish; the report is in file order.
+pub fn run(
+    engine: &Engine,
+    dir: &Path,
+    out: &Path,
+    options: &Options<'_>,
+    keys: KeySource,
+    archiving: Option<Archiving>,
+    progress: &(dyn Fn(&Path, &Outcome) + Sync),
+) -> Result<Report, Error> {
+    let files = discover(dir)?;
+    // A bad output folder fails the batch at once, not every record after rendering it.
+    std::fs::create_dir_all(out).map_err(|source| Error::io(out, "create the folder", source))?;
+    crate::output::remove_stale(out);
+    let mut plan = plan(files, options.shard, progress);
+    let results = execute(engine, &plan, out, options, keys, archiving, progress)?;
+    Ok(collect(&mut plan, results))
+}
+
+/// Processes the planned records: workers load, check, compose, render and sign; storing
+/// threads write, flush and archive what the workers hand them.
+fn execute(
+    engine: &Engine,
+    plan: &Plan,
+    out: &Path,
+    options: &Options<'_>,
+    keys: KeySource,
+    archiving: Option<Archiving>,
+    progress: &(dyn Fn(&Path, &Outcome) + Sync),
+) -> Result<Vec<(usize, Outcome)>, Error> {
+    let keys = Mutex::new(keys);
     let archiving = archiving.map(Mutex::new);
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::with_capacity(work.len()));
+    let results: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::with_capacity(plan.work.len()));
     let finish = |index: usize, outcome: Outcome| {
-        progress(&outcomes[index].0, &outcome);
+        progress(&plan.outcomes[index].0, &outcome);
         lock(&results).push((index, outcome));
     };
     let store = |index: usize, store: Box<Store>| finish(index, store.run(out).unwrap_or_else(Outcome::Failed));
@@ -223,8 +281,8 @@ pub fn run(
         // can only pick up Typst's small tasks, never a whole record: the stack never nests
         // records.
         pool.broadcast(|_| {
-            while let Some(&index) = work.get(next.fetch_add(1, Ordering::Relaxed)) {
-                match process(engine, &outcomes[index].0, options, &signers, archiving.as_ref()) {
+            while let Some(&index) = plan.work.get(next.fetch_add(1, Ordering::Relaxed)) {
+                match process(engine, &plan.outcomes[index].0, options, &keys, archiving.as_ref()) {
                     Ok(Step::Store(rendered)) => {
                         // Only fails if every storing thread has died: store it here.
                         if let Err(unsent) = to_store.send((index, rendered)) {
@@ -243,11 +301,19 @@ pub fn run(
         });
         drop(to_store);
     });
-    for (index, outcome) in results.into_inner().unwrap_or_else(|poison| poison.into_inner()) {
-        outcomes[index].1 = Some(outcome);
+    Ok(results.into_inner().unwrap_or_else(|poison| poison.into_inner()))
+}
+
+/// The report, in file order: each planned outcome, and each processed record's.
+fn collect(plan: &mut Plan, results: Vec<(usize, Outcome)>) -> Report {
+    for (index, outcome) in results {
+        plan.outcomes[index].1 = Some(outcome);
     }
-    let outcomes = outcomes.into_iter().filter_map(|(path, outcome)| outcome.map(|outcome| (path, outcome))).collect();
-    Ok(Report { outcomes })
+    let outcomes = std::mem::take(&mut plan.outcomes)
+        .into_iter()
+        .filter_map(|(path, outcome)| outcome.map(|outcome| (path, outcome)))
+        .collect();
+    Report { outcomes }
 }
 
 /// Threads that write rendered records to disk while the workers render the next ones.
@@ -258,12 +324,12 @@ const STORING_THREADS: usize = 4;
 
 /// Reads a file's `kind` and `id`, cheaply, without the typed load.
 fn classify(path: &Path) -> Found {
-    let tree = match crate::record::read_text(path).and_then(|text| crate::record::parse_untyped(path, &text)) {
-        Ok(tree) => tree,
+    let parsed = match source::read_parsed(path, &Limits::INPUT) {
+        Ok(parsed) => parsed,
         Err(err) => return Found::Other(Outcome::Failed(err)),
     };
-    match crate::record::kind_of(&tree) {
-        Some("record") => Found::Record { id: tree.get("id").and_then(|id| id.as_str()).map(str::to_owned) },
+    match parsed.kind() {
+        Some(RECORD) => Found::Record { id: parsed.tree.get("id").and_then(|id| id.as_str()).map(str::to_owned) },
         Some(other) => Found::Other(Outcome::Skipped { reason: format!("{other} file, not a record") }),
         None => Found::Other(Outcome::Skipped { reason: "not a record (no `kind: record`)".into() }),
     }
@@ -292,24 +358,35 @@ struct ArchiveEntry {
     archive: Archive,
     register: Register,
     class: TaskClass,
+    vocabulary: Vocabulary,
     fingerprint: String,
-    signing: Option<Arc<Signing>>,
+    signer: Option<Arc<Signer>>,
     now: SystemTime,
 }
 
 impl Store {
+    /// Writes the record's files under temporary names and builds its archive version
+    /// beside its final place, then moves the files, then the version, into place: a
+    /// record whose version cannot be built leaves nothing in `out`, and one whose files
+    /// cannot be moved into place is not archived.
     fn run(self, out: &Path) -> Result<Outcome, Error> {
-        let files = crate::output::write_outputs(out, &self.outputs)?;
-        let version = match self.archive {
+        let staged = crate::output::stage_outputs(out, &self.outputs)?;
+        let prepared = match &self.archive {
             None => None,
             Some(entry) => {
-                let tsa = entry.signing.as_ref().and_then(|signing| signing.tsa.as_ref());
-                match entry.archive.add(&entry.register, &entry.class, &entry.fingerprint, &self.outputs, tsa, entry.now)? {
-                    Added::Version(version) => Some(version),
-                    Added::Unchanged(_) => None,
-                }
+                let tsa = entry.signer.as_ref().and_then(|signer| signer.tsa.as_ref());
+                let version = Entry {
+                    register: &entry.register,
+                    class: &entry.class,
+                    vocabulary: &entry.vocabulary,
+                    fingerprint: &entry.fingerprint,
+                    outputs: &self.outputs,
+                };
+                entry.archive.prepare(&version, tsa, entry.now)?
             }
         };
+        let files = staged.commit()?;
+        let version = prepared.map(Prepared::commit).transpose()?;
         Ok(Outcome::Rendered { id: self.id, notices: self.notices, files, version })
     }
 }
@@ -319,20 +396,20 @@ fn process(
     engine: &Engine,
     path: &Path,
     options: &Options<'_>,
-    signers: &Mutex<Signers>,
+    keys: &Mutex<KeySource>,
     archiving: Option<&Mutex<Archiving>>,
 ) -> Result<Step, Error> {
     let register = engine.load(path)?;
-    let signing = lock(signers).for_register(&register)?;
+    let signer = lock(keys).for_register(&register)?;
     let id = register.record.id.clone();
     let (forms, formats) = (options.forms, options.formats);
     let notices = engine.forms_for(&register, forms)?.len();
     let Some(archiving) = archiving else {
-        let outputs = engine.produce(&register, forms, formats, signing.as_deref())?;
+        let outputs = engine.produce(&register, forms, formats, signer.as_deref())?;
         return Ok(Step::Store(Box::new(Store { id, notices, outputs, archive: None })));
     };
     let class = lock(archiving).task_class(&register)?;
-    let signer_name = signing.as_ref().map(|signing| signing.identity.common_name());
+    let signer_name = signer.as_ref().map(|signer| signer.identity.common_name());
     let documents = engine.compose_forms(&register, forms, signer_name.as_deref())?;
     let content = engine.fingerprint(&register, &documents)?;
     let plan_row = serde_json::to_string(&class).unwrap_or_default();
@@ -344,10 +421,11 @@ fn process(
     if unchanged {
         return Ok(Step::Done(Outcome::Unchanged { id }));
     }
-    let outputs = engine.render_forms(&register, &documents, formats, signing.as_deref())?;
+    let outputs = engine.render_forms(&register, &documents, formats, signer.as_deref())?;
     // Registers have folders of their own, so versions of different registers never
     // contend; the lock is only for the shared plan cache above.
     let archive = lock(archiving).archive.clone();
-    let archive = Some(ArchiveEntry { archive, register, class, fingerprint, signing, now });
+    let vocabulary = engine.archive_vocabulary(&register)?;
+    let archive = Some(ArchiveEntry { archive, register, class, vocabulary, fingerprint, signer, now });
     Ok(Step::Store(Box::new(Store { id, notices, outputs, archive })))
 }

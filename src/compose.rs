@@ -12,8 +12,10 @@ use serde_json::{Value, json};
 
 use crate::assets::Assets;
 use crate::error::Error;
-use crate::record::{Art6, Art9, Date, Lang, Localized, Person, Register, StatuteRef};
+use crate::record::{Art6, Art9, HistoryEvent, Person, Register, StatuteRef};
 use crate::statutes::StatuteCatalog;
+use crate::text::{Lang, Localized};
+use crate::time::Date;
 
 /// A language form of a notice: one language, or both in one document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -117,10 +119,16 @@ pub struct Section {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Block {
-    Paragraph { text: String },
-    List { items: Vec<String> },
+    Paragraph {
+        text: String,
+    },
+    List {
+        items: Vec<String>,
+    },
     /// Label-value rows, e.g. Osoite / Risto Rytin katu 36; a value may have several lines.
-    Fields { rows: Vec<Field> },
+    Fields {
+        rows: Vec<Field>,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -158,11 +166,16 @@ impl Texts {
         }
         let (first_name, first_keys) = &keys_per_language[0];
         for (name, keys) in &keys_per_language[1..] {
-            let unmatched = first_keys.iter().find(|key| !keys.contains(key)).or_else(|| keys.iter().find(|key| !first_keys.contains(key)));
+            let unmatched = first_keys
+                .iter()
+                .find(|key| !keys.contains(key))
+                .or_else(|| keys.iter().find(|key| !first_keys.contains(key)));
             if let Some(key) = unmatched {
                 return Err(Error::Template {
                     name: name.clone(),
-                    message: format!("the text `{key}` is in only one of {first_name} and {name}; every language needs every text"),
+                    message: format!(
+                        "the text `{key}` is in only one of {first_name} and {name}; every language needs every text"
+                    ),
                 });
             }
         }
@@ -173,7 +186,8 @@ impl Texts {
         &self.statutes
     }
 
-    fn render(&self, lang: Lang, key: &str, data: &Value) -> Result<String, Error> {
+    /// The text `key` of `lang`'s templates, filled with `data`.
+    pub fn render(&self, lang: Lang, key: &str, data: &Value) -> Result<String, Error> {
         self.registry
             .render(&format!("{lang}/{key}"), data)
             .map(|text| text.trim().to_owned())
@@ -222,7 +236,10 @@ pub fn compose(texts: &Texts, register: &Register, form: LangForm, signed_by: Op
         if lang == primary {
             subject = composer.text("subject")?;
         }
-        for line in [Some(organisation.name.get(lang)), record.controller_body.as_ref().map(|b| b.get(lang))].into_iter().flatten() {
+        for line in [Some(organisation.name.get(lang)), record.controller_body.as_ref().map(|b| b.get(lang))]
+            .into_iter()
+            .flatten()
+        {
             if !org_lines.iter().any(|seen| seen == line) {
                 org_lines.push(line.to_owned());
             }
@@ -262,8 +279,47 @@ fn context(register: &Register, lang: Lang) -> Value {
     })
 }
 
-/// A section's numbered subsections: heading and blocks of each.
-type Subsections = Vec<(String, Vec<Block>)>;
+/// What a section says: its blocks, and its numbered subsections' headings and blocks.
+struct Body {
+    blocks: Vec<Block>,
+    subsections: Vec<(String, Vec<Block>)>,
+}
+
+impl Body {
+    fn new(blocks: Vec<Block>) -> Body {
+        Body { blocks, subsections: Vec::new() }
+    }
+
+    /// A section that is always printed.
+    fn of(blocks: Vec<Block>) -> Option<Body> {
+        Some(Body::new(blocks))
+    }
+}
+
+/// Writes a section's body, or `None` to leave the section out.
+type WriteSection = fn(&Composer<'_>) -> Result<Option<Body>, Error>;
+
+/// The sections of a notice, in order: the key of each heading in the templates and the
+/// function that writes its body. Numbers follow from which sections are printed.
+const SECTIONS: &[(&str, WriteSection)] = &[
+    ("controller", |composer| composer.controller()),
+    ("persons", |composer| composer.persons()),
+    ("dpo", |composer| composer.dpo()),
+    ("purposes", |composer| composer.purposes()),
+    ("legal_basis", |composer| composer.legal_basis()),
+    ("data_subjects", |composer| composer.data_subjects()),
+    ("data_categories", |composer| composer.data_categories()),
+    ("sources", |composer| composer.sources()),
+    ("disclosures", |composer| composer.disclosures()),
+    ("transfers", |composer| composer.transfers()),
+    ("processors", |composer| composer.processors()),
+    ("security", |composer| composer.security()),
+    ("retention", |composer| composer.retention()),
+    ("automated", |composer| composer.automated()),
+    ("rights", |composer| composer.rights()),
+    ("complaint", |composer| composer.complaint()),
+    ("history", |composer| composer.history()),
+];
 
 /// Builds one language's part.
 struct Composer<'a> {
@@ -323,91 +379,38 @@ impl Composer<'_> {
         lines
     }
 
+    /// One language's whole text: its sections in the order of [`SECTIONS`], numbered.
     fn part(&self) -> Result<Part, Error> {
+        let mut sections = Vec::new();
+        for (heading, write) in SECTIONS {
+            let Some(body) = write(self)? else { continue };
+            let number = (sections.len() + 1).to_string();
+            let subsections = body
+                .subsections
+                .into_iter()
+                .enumerate()
+                .map(|(index, (heading, blocks))| Section {
+                    number: format!("{number}.{}", index + 1),
+                    heading,
+                    blocks,
+                    subsections: Vec::new(),
+                })
+                .collect();
+            sections.push(Section {
+                number,
+                heading: self.text(&format!("headings.{heading}"))?,
+                blocks: body.blocks,
+                subsections,
+            });
+        }
         let record = &self.register.record;
-        let mut sections: Vec<(String, Vec<Block>, Subsections)> = Vec::new();
-        let mut add = |heading: String, blocks: Vec<Block>, subsections: Subsections| {
-            sections.push((heading, blocks, subsections));
-        };
-
-        add(self.text("headings.controller")?, vec![self.controller_fields()?], vec![]);
-
-        let mut persons = Vec::new();
-        if let Some(person) = &record.responsible {
-            persons.extend(self.field("responsible", self.person_lines(person))?);
-        }
-        if let Some(person) = &record.contact {
-            persons.extend(self.field("contact", self.person_lines(person))?);
-        }
-        if !persons.is_empty() {
-            add(self.text("headings.persons")?, vec![Block::Fields { rows: persons }], vec![]);
-        }
-
-        let dpo = self.field("dpo", self.person_lines(&self.register.organisation.dpo))?;
-        add(self.text("headings.dpo")?, vec![Block::Fields { rows: dpo.into_iter().collect() }], vec![]);
-
-        add(self.text("headings.purposes")?, self.paragraphs(&record.purposes), vec![]);
-        add(self.text("headings.legal_basis")?, self.legal_basis()?, vec![]);
-
-        if !record.data_subjects.is_empty() {
-            add(self.text("headings.data_subjects")?, vec![Block::List { items: self.locals(&record.data_subjects) }], vec![]);
-        }
-
-        let (category_blocks, sub_registers) = self.data_categories()?;
-        add(self.text("headings.data_categories")?, category_blocks, sub_registers);
-
-        let mut sources = vec![Block::List { items: self.locals(&record.sources) }];
-        if let Some(obligation) = &record.obligation {
-            sources.push(Block::Paragraph { text: self.local(obligation) });
-        }
-        add(self.text("headings.sources")?, sources, vec![]);
-
-        add(self.text("headings.disclosures")?, self.disclosures()?, vec![]);
-        add(self.text("headings.transfers")?, self.transfers()?, vec![]);
-        add(self.text("headings.processors")?, self.processors()?, vec![]);
-
-        let (security, security_parts) = self.security()?;
-        add(self.text("headings.security")?, security, security_parts);
-
-        let mut retention = self.paragraphs(&record.retention.text);
-        if record.task_class.is_some() {
-            retention.push(Block::Paragraph { text: self.text("paragraphs.retention_plan")? });
-        }
-        add(self.text("headings.retention")?, retention, vec![]);
-
-        let automated = match &record.automated_decisions {
-            Some(text) => self.local(text),
-            None => self.text("paragraphs.automated_none")?,
-        };
-        add(self.text("headings.automated")?, vec![Block::Paragraph { text: automated }], vec![]);
-
-        add(self.text("headings.rights")?, self.rights()?, vec![]);
-        add(self.text("headings.complaint")?, vec![Block::Paragraph { text: self.text("paragraphs.complaint")? }], vec![]);
-
-        if !record.document.history.is_empty() {
-            add(self.text("headings.history")?, vec![self.history()?], vec![]);
-        }
-
-        let sections = sections
-            .into_iter()
-            .enumerate()
-            .map(|(index, (heading, blocks, subsections))| {
-                let number = (index + 1).to_string();
-                let subsections = subsections
-                    .into_iter()
-                    .enumerate()
-                    .map(|(sub, (heading, blocks))| Section {
-                        number: format!("{number}.{}", sub + 1),
-                        heading,
-                        blocks,
-                        subsections: Vec::new(),
-                    })
-                    .collect();
-                Section { number, heading, blocks, subsections }
-            })
-            .collect();
-
-        Ok(Part { lang: self.lang, heading: self.local(&record.name), intro: self.text("paragraphs.intro")?, sections, signature: None })
+        Ok(Part {
+            lang: self.lang,
+            heading: self.local(&record.name),
+            intro: self.text("paragraphs.intro")?,
+            sections,
+            signature: None,
+        })
     }
 
     fn signature_note(&self, certificate_name: &str) -> Result<SignatureNote, Error> {
@@ -419,7 +422,7 @@ impl Composer<'_> {
         Ok(SignatureNote { statement: self.text("paragraphs.signed")?, signers: vec![line] })
     }
 
-    fn controller_fields(&self) -> Result<Block, Error> {
+    fn controller(&self) -> Result<Option<Body>, Error> {
         let organisation = &self.register.organisation;
         let record = &self.register.record;
         let rows = [
@@ -431,10 +434,66 @@ impl Composer<'_> {
             self.field("website", organisation.website.iter().cloned().collect())?,
             self.field("business_id", organisation.business_id.iter().cloned().collect())?,
         ];
-        Ok(Block::Fields { rows: rows.into_iter().flatten().collect() })
+        Ok(Body::of(vec![Block::Fields { rows: rows.into_iter().flatten().collect() }]))
     }
 
-    fn legal_basis(&self) -> Result<Vec<Block>, Error> {
+    fn persons(&self) -> Result<Option<Body>, Error> {
+        let record = &self.register.record;
+        let mut persons = Vec::new();
+        if let Some(person) = &record.responsible {
+            persons.extend(self.field("responsible", self.person_lines(person))?);
+        }
+        if let Some(person) = &record.contact {
+            persons.extend(self.field("contact", self.person_lines(person))?);
+        }
+        Ok((!persons.is_empty()).then(|| Body::new(vec![Block::Fields { rows: persons }])))
+    }
+
+    fn dpo(&self) -> Result<Option<Body>, Error> {
+        let dpo = self.field("dpo", self.person_lines(&self.register.organisation.dpo))?;
+        Ok(Body::of(vec![Block::Fields { rows: dpo.into_iter().collect() }]))
+    }
+
+    fn purposes(&self) -> Result<Option<Body>, Error> {
+        Ok(Body::of(self.paragraphs(&self.register.record.purposes)))
+    }
+
+    fn data_subjects(&self) -> Result<Option<Body>, Error> {
+        let subjects = &self.register.record.data_subjects;
+        Ok((!subjects.is_empty()).then(|| Body::new(vec![Block::List { items: self.locals(subjects) }])))
+    }
+
+    fn sources(&self) -> Result<Option<Body>, Error> {
+        let record = &self.register.record;
+        let mut blocks = vec![Block::List { items: self.locals(&record.sources) }];
+        if let Some(obligation) = &record.obligation {
+            blocks.push(Block::Paragraph { text: self.local(obligation) });
+        }
+        Ok(Body::of(blocks))
+    }
+
+    fn retention(&self) -> Result<Option<Body>, Error> {
+        let record = &self.register.record;
+        let mut blocks = self.paragraphs(&record.retention.text);
+        if record.task_class.is_some() {
+            blocks.push(Block::Paragraph { text: self.text("paragraphs.retention_plan")? });
+        }
+        Ok(Body::of(blocks))
+    }
+
+    fn automated(&self) -> Result<Option<Body>, Error> {
+        let text = match &self.register.record.automated_decisions {
+            Some(text) => self.local(text),
+            None => self.text("paragraphs.automated_none")?,
+        };
+        Ok(Body::of(vec![Block::Paragraph { text }]))
+    }
+
+    fn complaint(&self) -> Result<Option<Body>, Error> {
+        Ok(Body::of(vec![Block::Paragraph { text: self.text("paragraphs.complaint")? }]))
+    }
+
+    fn legal_basis(&self) -> Result<Option<Body>, Error> {
         let basis = &self.register.record.legal_basis;
         let mut blocks = vec![Block::Paragraph { text: self.text("paragraphs.art6_intro")? }];
         let points = basis
@@ -459,10 +518,10 @@ impl Composer<'_> {
         if let Some(explanation) = &basis.explanation {
             blocks.push(Block::Paragraph { text: self.local(explanation) });
         }
-        Ok(blocks)
+        Ok(Body::of(blocks))
     }
 
-    fn data_categories(&self) -> Result<(Vec<Block>, Subsections), Error> {
+    fn data_categories(&self) -> Result<Option<Body>, Error> {
         let record = &self.register.record;
         let mut blocks = Vec::new();
         let mut sub_registers = Vec::new();
@@ -477,17 +536,18 @@ impl Composer<'_> {
             let mut text = self.local(&secrecy.text);
             let grounds = self.cite(&secrecy.statutes);
             if !grounds.is_empty() {
-                text = self.text_with("paragraphs.secrecy_grounds", json!({ "text": text, "grounds": grounds.join("; ") }))?;
+                text = self
+                    .text_with("paragraphs.secrecy_grounds", json!({ "text": text, "grounds": grounds.join("; ") }))?;
             }
             blocks.push(Block::Paragraph { text });
         }
-        Ok((blocks, sub_registers))
+        Ok(Some(Body { blocks, subsections: sub_registers }))
     }
 
-    fn disclosures(&self) -> Result<Vec<Block>, Error> {
+    fn disclosures(&self) -> Result<Option<Body>, Error> {
         let record = &self.register.record;
         if record.disclosures.is_empty() {
-            return Ok(vec![Block::Paragraph { text: self.text("paragraphs.disclosures_none")? }]);
+            return Ok(Body::of(vec![Block::Paragraph { text: self.text("paragraphs.disclosures_none")? }]));
         }
         let items = record
             .disclosures
@@ -502,13 +562,13 @@ impl Composer<'_> {
                 item
             })
             .collect();
-        Ok(vec![Block::List { items }])
+        Ok(Body::of(vec![Block::List { items }]))
     }
 
-    fn transfers(&self) -> Result<Vec<Block>, Error> {
+    fn transfers(&self) -> Result<Option<Body>, Error> {
         let record = &self.register.record;
         if record.transfers.is_empty() {
-            return Ok(vec![Block::Paragraph { text: self.text("paragraphs.transfers_none")? }]);
+            return Ok(Body::of(vec![Block::Paragraph { text: self.text("paragraphs.transfers_none")? }]));
         }
         let items = record
             .transfers
@@ -520,23 +580,23 @@ impl Composer<'_> {
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(vec![Block::Paragraph { text: self.text("paragraphs.transfers_intro")? }, Block::List { items }])
+        Ok(Body::of(vec![Block::Paragraph { text: self.text("paragraphs.transfers_intro")? }, Block::List { items }]))
     }
 
-    fn processors(&self) -> Result<Vec<Block>, Error> {
+    fn processors(&self) -> Result<Option<Body>, Error> {
         let record = &self.register.record;
         if record.processors.is_empty() {
-            return Ok(vec![Block::Paragraph { text: self.text("paragraphs.processors_none")? }]);
+            return Ok(Body::of(vec![Block::Paragraph { text: self.text("paragraphs.processors_none")? }]));
         }
         let items = record
             .processors
             .iter()
             .map(|processor| format!("{}: {}", processor.name.get(self.lang), self.local(&processor.task)))
             .collect();
-        Ok(vec![Block::Paragraph { text: self.text("paragraphs.processors_intro")? }, Block::List { items }])
+        Ok(Body::of(vec![Block::Paragraph { text: self.text("paragraphs.processors_intro")? }, Block::List { items }]))
     }
 
-    fn security(&self) -> Result<(Vec<Block>, Subsections), Error> {
+    fn security(&self) -> Result<Option<Body>, Error> {
         let record = &self.register.record;
         let blocks = self.paragraphs(&record.security.general);
 
@@ -567,10 +627,10 @@ impl Composer<'_> {
             parts.push((self.text("headings.security_electronic")?, electronic));
         }
         parts.push((self.text("headings.security_manual")?, manual));
-        Ok((blocks, parts))
+        Ok(Some(Body { blocks, subsections: parts }))
     }
 
-    fn rights(&self) -> Result<Vec<Block>, Error> {
+    fn rights(&self) -> Result<Option<Body>, Error> {
         let keys = ["access", "rectification", "erasure", "restriction", "objection", "portability", "consent"];
         let mut items = Vec::new();
         for key in keys {
@@ -586,19 +646,22 @@ impl Composer<'_> {
                 blocks.push(Block::Paragraph { text });
             }
         }
-        Ok(blocks)
+        Ok(Body::of(blocks))
     }
 
-    fn history(&self) -> Result<Block, Error> {
+    fn history(&self) -> Result<Option<Body>, Error> {
+        if self.register.record.document.history.is_empty() {
+            return Ok(None);
+        }
         let mut rows = Vec::new();
         for entry in &self.register.record.document.history {
             let label = match entry.event {
-                crate::record::HistoryEvent::Drafted => "drafted",
-                crate::record::HistoryEvent::Updated => "updated",
+                HistoryEvent::Drafted => "drafted",
+                HistoryEvent::Updated => "updated",
             };
             rows.extend(self.field(label, vec![format!("{} {}", entry.date.finnish(), entry.by)])?);
         }
-        Ok(Block::Fields { rows })
+        Ok(Body::of(vec![Block::Fields { rows }]))
     }
 }
 

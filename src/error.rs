@@ -1,59 +1,96 @@
-//! Every error the library returns, and the one place that turns them into text.
+//! Every error the library returns, and the diagnostics that describe problems in the
+//! files a user wrote. This module knows nothing of the rest of seloste; the command
+//! line prints what it describes, in one place.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// A problem in a file the user wrote: which file, which field, which line, what is
-/// wrong, and a hint where one can be guessed.
-#[derive(Debug, Clone)]
-pub struct InputError {
-    pub file: PathBuf,
-    /// The field path, e.g. `legal_basis.statutes[1]`; empty when the whole file is at fault.
-    pub field: String,
-    pub line: Option<usize>,
-    pub message: String,
-    pub hint: Option<String>,
+use serde::Serialize;
+
+/// How serious a diagnostic is: an error stops the record, a warning is printed and
+/// kept in the batch summary, a note is advice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Note,
 }
 
-impl InputError {
-    pub fn new(file: &Path, field: String, line: Option<usize>, message: String) -> InputError {
-        let field = if field == "." { String::new() } else { field };
-        InputError { file: file.to_owned(), field, line, message, hint: None }
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        })
+    }
+}
+
+/// A problem in a file the user wrote: which rule, which file, which field, which line,
+/// what is wrong, and how to fix it where that can be said.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Diagnostic {
+    /// A stable identifier of the rule, e.g. `statute.repealed`.
+    pub rule: String,
+    pub severity: Severity,
+    pub file: PathBuf,
+    /// 1-based; absent when the problem has no single place.
+    pub line: Option<usize>,
+    /// The field path, e.g. `legal_basis.statutes[1]`; empty when the whole file is at fault.
+    pub field: String,
+    /// What is wrong, in English.
+    pub message: String,
+    /// How to fix it, in English, when that can be said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// The text to write instead, when one replacement fixes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error under `rule`.
+    pub fn error(rule: &str, file: &Path, field: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+        let field = field.into();
+        Diagnostic {
+            rule: rule.to_owned(),
+            severity: Severity::Error,
+            file: file.to_owned(),
+            line: None,
+            field: if field == "." { String::new() } else { field },
+            message: message.into(),
+            hint: None,
+            replacement: None,
+        }
     }
 
-    pub fn with_hint(mut self, hint: impl Into<String>) -> InputError {
+    pub fn with_severity(mut self, severity: Severity) -> Diagnostic {
+        self.severity = severity;
+        self
+    }
+
+    pub fn at_line(mut self, line: Option<usize>) -> Diagnostic {
+        self.line = line;
+        self
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
         self.hint = Some(hint.into());
         self
     }
 
-    /// Adds "did you mean" for an unknown field or value, from the names the parser expected.
-    pub fn with_suggestion(self) -> InputError {
-        match did_you_mean(&self.message) {
-            Some(name) => {
-                // The hint replaces serde's list of every expected name, which is long for a record.
-                let short = self.message.split(", expected").next().unwrap_or_default().to_owned();
-                InputError { message: short, ..self }.with_hint(format!("did you mean `{name}`?"))
-            }
-            None => self,
-        }
+    pub fn with_replacement(mut self, replacement: impl Into<String>) -> Diagnostic {
+        self.replacement = Some(replacement.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
     }
 }
 
-/// Reads serde's "unknown field `x`, expected one of `a`, `b`" and picks the closest name.
-fn did_you_mean(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
-    let (unknown, expected) = rest.split_once('`')?;
-    expected
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|name| (strsim::jaro_winkler(unknown, name), name))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, name)| name.to_owned())
-}
-
-impl fmt::Display for InputError {
+impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
         if let Some(line) = self.line {
@@ -70,37 +107,66 @@ impl fmt::Display for InputError {
     }
 }
 
+/// What failed, named by the stage it failed in.
 #[derive(Debug)]
 pub enum Error {
-    /// A record, organisation file or other input is wrong.
-    Input(InputError),
+    /// Files the user wrote are wrong: every error found in them, never none.
+    Input(Vec<Diagnostic>),
+    /// The command line asks for something that cannot be done.
+    Usage(String),
     /// A file could not be read or written.
     Io { path: PathBuf, action: &'static str, source: std::io::Error },
     /// A template shipped in templates/ is broken: a fault of the installation, not of the record.
     Template { name: String, message: String },
-    /// Typst refused the document (for example a PDF/A or PDF/UA rule).
+    /// A renderer could not print the document (Typst refused it, or a DOCX could not be packed).
     Render { what: String, message: String },
+    /// A key, certificate or signature could not be made or used.
+    Signing { what: String, message: String },
     /// The timestamp authority could not give a usable timestamp.
     Timestamp { url: String, message: String },
+    /// The archive refused the operation or is not in the state it must be.
+    Archive { path: PathBuf, message: String },
+}
+
+impl Error {
+    /// One problem in a file the user wrote.
+    pub fn input(diagnostic: Diagnostic) -> Error {
+        Error::Input(vec![diagnostic])
+    }
+
+    pub fn io(path: &Path, action: &'static str, source: std::io::Error) -> Error {
+        Error::Io { path: path.to_owned(), action, source }
+    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Input(err) => err.fmt(f),
+            Error::Input(diagnostics) => {
+                for (index, diagnostic) in diagnostics.iter().enumerate() {
+                    if index > 0 {
+                        write!(f, "\n{}: ", diagnostic.severity)?;
+                    }
+                    diagnostic.fmt(f)?;
+                }
+                Ok(())
+            }
+            Error::Usage(message) => f.write_str(message),
             Error::Io { path, action, source } => write!(f, "{}: cannot {action}: {source}", path.display()),
             Error::Template { name, message } => write!(f, "template {name}: {message}"),
-            Error::Render { what, message } => write!(f, "{what}: {message}"),
+            Error::Render { what, message } => write!(f, "rendering {what}: {message}"),
+            Error::Signing { what, message } => write!(f, "signing {what}: {message}"),
             Error::Timestamp { url, message } => write!(f, "timestamp authority {url}: {message}"),
+            Error::Archive { path, message } => write!(f, "archive {}: {message}", path.display()),
         }
     }
 }
 
 impl std::error::Error for Error {}
 
-impl From<InputError> for Error {
-    fn from(err: InputError) -> Error {
-        Error::Input(err)
+impl From<Diagnostic> for Error {
+    fn from(diagnostic: Diagnostic) -> Error {
+        Error::input(diagnostic)
     }
 }
 
@@ -109,16 +175,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn did_you_mean_picks_the_closest_expected_name() {
-        let message = "unknown field `purpose`, expected one of `kind`, `purposes`, `sources`";
-        assert_eq!(did_you_mean(message).as_deref(), Some("purposes"));
-        assert_eq!(did_you_mean("unknown field `zzz`, expected `kind` or `id`"), None);
-        assert_eq!(did_you_mean("missing field `id`"), None);
+    fn a_diagnostic_names_file_line_field_and_hint() {
+        let diagnostic = Diagnostic::error("test.rule", Path::new("a.yaml"), "purposes[0]", "bad")
+            .at_line(Some(7))
+            .with_hint("fix it");
+        assert_eq!(diagnostic.to_string(), "a.yaml:7: field `purposes[0]`: bad\n  hint: fix it");
     }
 
     #[test]
-    fn an_input_error_names_file_line_field_and_hint() {
-        let error = InputError::new(Path::new("a.yaml"), "purposes[0]".into(), Some(7), "bad".into()).with_hint("fix it");
-        assert_eq!(error.to_string(), "a.yaml:7: field `purposes[0]`: bad\n  hint: fix it");
+    fn several_input_errors_print_one_per_line() {
+        let first = Diagnostic::error("a", Path::new("a.yaml"), "", "one");
+        let second = Diagnostic::error("b", Path::new("a.yaml"), "x", "two").at_line(Some(3));
+        assert_eq!(Error::Input(vec![first, second]).to_string(), "a.yaml: one\nerror: a.yaml:3: field `x`: two");
     }
 }

@@ -2,10 +2,12 @@
 //! public-sector registers.
 //!
 //! The pipeline has one module per stage: [`record`] loads a register's YAML or JSON
-//! record and its organisation file, [`check`] applies the rules that span fields,
-//! [`compose`] turns a register and a language form into one [`compose::Document`],
-//! and [`render`] prints that document as PDF (Typst) or DOCX (docx-rs). [`batch`] runs
-//! the pipeline over a folder. [`Engine`] holds what is loaded once per process.
+//! record and its organisation file, [`check`] says what is wrong with it, [`compose`]
+//! turns a register and a language form into one [`compose::Document`], [`render`]
+//! prints that document as PDF (Typst) or DOCX (docx-rs), [`sign`] signs the bytes,
+//! [`output`] writes them and [`archive`] keeps every version; [`verify`] checks signed
+//! files beside [`sign`]. [`batch`] runs the pipeline over a folder. [`Engine`] holds
+//! what is loaded once per process. ARCHITECTURE.md states which module may use which.
 
 pub mod archive;
 pub mod assets;
@@ -15,18 +17,25 @@ pub mod compose;
 pub mod error;
 pub mod hex;
 pub mod output;
+pub mod pkix;
 pub mod record;
 pub mod render;
 pub mod sign;
+pub mod source;
 pub mod statutes;
+pub mod text;
+pub mod time;
 pub mod timestamp;
 pub mod verify;
+pub mod xml;
 
 use std::path::Path;
 
+use serde_json::json;
+
 pub use assets::Assets;
 pub use compose::{Document, LangForm};
-pub use error::{Error, InputError};
+pub use error::{Diagnostic, Error, Severity};
 pub use output::Output;
 pub use record::Register;
 pub use render::Format;
@@ -48,9 +57,16 @@ impl Engine {
         self.texts.statutes()
     }
 
-    /// Loads and checks a record and its organisation file.
+    /// Loads a record and its organisation file, then checks them: every error found is
+    /// reported at once.
     pub fn load(&self, path: &Path) -> Result<Register, Error> {
-        record::load_register(path, self.texts.statutes())
+        let register = record::load::load_register(path)?;
+        let printable = |c: char| self.pdf.can_print(c);
+        let errors: Vec<Diagnostic> = check::check_register(&register, self.statutes(), &printable)
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .collect();
+        if errors.is_empty() { Ok(register) } else { Err(Error::Input(errors)) }
     }
 
     /// `signed_by` names the signing certificate when the notice is rendered for signing.
@@ -75,11 +91,9 @@ impl Engine {
         }
         for form in requested {
             if let Some(missing) = form.languages().iter().find(|lang| !declared.contains(lang)) {
-                let text = record::read_text(&register.path).unwrap_or_default();
-                return Err(Error::Input(InputError::new(
-                    &register.path,
-                    "languages".into(),
-                    check::line_of(&text, "languages:"),
+                return Err(Error::input(register.source.error(
+                    "record.languages",
+                    "languages",
                     format!("the record is not published in `{missing}`, so it has no `{}` form; add `{missing}` to its languages and its texts", form.file_code()),
                 )));
             }
@@ -89,7 +103,12 @@ impl Engine {
 
     /// Composes the register's notice in each requested form; `signed_by` names the
     /// signing certificate when the notices will be signed.
-    pub fn compose_forms(&self, register: &Register, forms: &[LangForm], signed_by: Option<&str>) -> Result<Vec<(LangForm, Document)>, Error> {
+    pub fn compose_forms(
+        &self,
+        register: &Register,
+        forms: &[LangForm],
+        signed_by: Option<&str>,
+    ) -> Result<Vec<(LangForm, Document)>, Error> {
         self.forms_for(register, forms)?
             .into_iter()
             .map(|form| self.compose(register, form, signed_by).map(|document| (form, document)))
@@ -100,32 +119,49 @@ impl Engine {
     /// same, however often it is signed.
     pub fn fingerprint(&self, register: &Register, documents: &[(LangForm, Document)]) -> Result<String, Error> {
         let documents: Vec<&Document> = documents.iter().map(|(_, document)| document).collect();
-        let json = serde_json::to_vec(&documents).map_err(|err| Error::Render { what: register.record.id.clone(), message: err.to_string() })?;
+        let json = serde_json::to_vec(&documents)
+            .map_err(|err| Error::Render { what: register.record.id.clone(), message: err.to_string() })?;
         Ok(archive::bag::sha256_hex(&json))
     }
 
+    /// The words the archive describes `register` with, in its first language.
+    pub fn archive_vocabulary(&self, register: &Register) -> Result<archive::Vocabulary, Error> {
+        let lang = register.record.languages[0];
+        let data = json!({ "register": register.record.name.get(lang), "years": "{years}" });
+        let text = |key: &str| self.texts.render(lang, &format!("archive.{key}"), &data);
+        Ok(archive::Vocabulary {
+            title: text("title")?,
+            publicity: [text("publicity.1")?, text("publicity.2")?, text("publicity.3")?, text("publicity.4")?],
+            personal_data: [text("personal_data.1")?, text("personal_data.2")?, text("personal_data.3")?],
+            permanent: text("permanent")?,
+            years: text("years")?,
+            signed: text("signed")?,
+            unsigned: text("unsigned")?,
+        })
+    }
+
     /// Produces every requested file of one register in memory, named
-    /// `<id>.<form>.<ext>`, signed when `signing` is given (a PDF inside, a DOCX or JSON
+    /// `<id>.<form>.<ext>`, signed when `signer` is given (a PDF inside, a DOCX or JSON
     /// file by a detached `<file>.p7s`). Nothing is returned unless everything succeeded.
     pub fn produce(
         &self,
         register: &Register,
         forms: &[LangForm],
         formats: &[Format],
-        signing: Option<&sign::Signing>,
+        signer: Option<&sign::Signer>,
     ) -> Result<Vec<Output>, Error> {
-        let signer_name = signing.map(|signing| signing.identity.common_name());
+        let signer_name = signer.map(|signer| signer.identity.common_name());
         let documents = self.compose_forms(register, forms, signer_name.as_deref())?;
-        self.render_forms(register, &documents, formats, signing)
+        self.render_forms(register, &documents, formats, signer)
     }
 
-    /// Renders composed notices into every format, signing them when `signing` is given.
+    /// Renders composed notices into every format, signing them when `signer` is given.
     pub fn render_forms(
         &self,
         register: &Register,
         documents: &[(LangForm, Document)],
         formats: &[Format],
-        signing: Option<&sign::Signing>,
+        signer: Option<&sign::Signer>,
     ) -> Result<Vec<Output>, Error> {
         let mut outputs = Vec::new();
         for (form, document) in documents {
@@ -133,14 +169,14 @@ impl Engine {
                 let ident = format!("{}.{}", register.record.id, form.file_code());
                 let file_name = format!("{ident}.{}", format.extension());
                 let bytes = self.render(document, format, &ident)?;
-                match (signing, format) {
+                match (signer, format) {
                     (None, _) => outputs.push(Output { file_name, bytes, signature: None }),
-                    (Some(signing), Format::Pdf) => {
-                        let (bytes, signature) = signing.sign_pdf(&bytes)?;
+                    (Some(signer), Format::Pdf) => {
+                        let (bytes, signature) = signer.sign_pdf(&bytes)?;
                         outputs.push(Output { file_name, bytes, signature: Some(signature) });
                     }
-                    (Some(signing), Format::Docx | Format::Json) => {
-                        let (p7s, signature) = signing.sign_detached(&bytes)?;
+                    (Some(signer), Format::Docx | Format::Json) => {
+                        let (p7s, signature) = signer.sign_detached(&bytes)?;
                         outputs.push(Output { file_name: format!("{file_name}.p7s"), bytes: p7s, signature: None });
                         outputs.push(Output { file_name, bytes, signature: Some(signature) });
                     }

@@ -1,68 +1,142 @@
-//! Writing results: every file appears whole or not at all.
+//! Writing results: every file appears whole or not at all, and nothing is ever written
+//! through a link someone else planted.
+//!
+//! A file is first written to a new temporary file beside its final place, created
+//! exclusively (it never opens an existing file or follows a link) under an unpredictable
+//! name, and flushed to disk; only then is it renamed into place. A rename replaces a link
+//! at the final name rather than following it. Temporary names carry the writing
+//! process's id, so what a killed process left behind is removed by the next run.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
 
 use crate::error::Error;
 
 /// Mode of a file anyone may read: a notice, a certificate, a bag file.
 const READABLE: u32 = 0o644;
+/// Mode of a private key: its owner's only, from the moment the file exists.
+const PRIVATE: u32 = 0o600;
+/// The end of every temporary file's name.
+const PARTIAL: &str = ".partial";
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and one rename,
-/// so that a reader, or a crash, never sees a half-written file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    write_staged(folder_of(path), [(path.to_owned(), bytes)], READABLE)
+/// One produced file, in memory until every file of its record is ready.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    /// What the file's signature states: the PDF's own, or the DOCX's detached `.p7s`.
+    pub signature: Option<crate::pkix::Signature>,
 }
 
-/// Like [`write_atomic`], for a private key: readable and writable by its owner only,
-/// from the moment the file exists.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    write_staged(folder_of(path), [(path.to_owned(), bytes)], 0o600)
+/// Files written and flushed under temporary names, not yet in place. Dropped without
+/// [`Staged::commit`], they are removed: nothing of them is left in the folder.
+pub struct Staged {
+    files: Vec<(NamedTempFile, PathBuf)>,
+}
+
+impl Staged {
+    /// Moves every file into place, then flushes the folders' entries.
+    pub fn commit(self) -> Result<Vec<PathBuf>, Error> {
+        let mut folders: Vec<PathBuf> = Vec::new();
+        let mut paths = Vec::new();
+        for (file, path) in self.files {
+            file.persist(&path).map_err(|err| Error::io(&path, "write", err.error))?;
+            let folder = folder_of(&path).to_owned();
+            if !folders.contains(&folder) {
+                folders.push(folder);
+            }
+            paths.push(path);
+        }
+        for folder in folders {
+            sync_dir(&folder)?;
+        }
+        Ok(paths)
+    }
 }
 
 fn folder_of(path: &Path) -> &Path {
     path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."))
 }
 
-/// Writes files into `dir` under temporary names, flushes them all to disk, then renames
-/// each into place: a crash leaves no file half-written, and an error removes what was
-/// not yet moved into place.
-fn write_staged<'a>(dir: &Path, files: impl IntoIterator<Item = (PathBuf, &'a [u8])>, mode: u32) -> Result<(), Error> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_owned(), action: "create the folder", source })?;
-    let mut pending = PendingFiles::default();
-    // (temporary, final) of each file; a temporary already renamed no longer exists.
-    let mut renames: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let written = (|| {
-        for (path, bytes) in files {
-            let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-            let temporary = folder_of(&path).join(format!(".{file_name}.{}.partial", std::process::id()));
-            renames.push((temporary.clone(), path));
-            pending.write_with_mode(&temporary, bytes, mode)?;
-        }
-        pending.flush()?;
-        for (temporary, path) in &renames {
-            std::fs::rename(temporary, path).map_err(|source| Error::Io { path: path.clone(), action: "write", source })?;
-        }
-        Ok(())
-    })();
-    written.map_err(|err| {
-        for (temporary, _) in &renames {
-            let _ = std::fs::remove_file(temporary);
-        }
-        // A reader knows the final name, not the temporary one.
-        match err {
-            Error::Io { path, action, source } => {
-                let path = renames.iter().find(|(temporary, _)| *temporary == path).map_or(path, |(_, path)| path.clone());
-                Error::Io { path, action, source }
-            }
-            other => other,
-        }
-    })
+/// Flushes a folder's entries to disk, so that a rename into it survives a crash.
+pub fn sync_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::File::open(dir)
+        .and_then(|folder| folder.sync_all())
+        .map_err(|source| Error::io(dir, "flush to disk", source))
 }
 
-/// New files written but not yet known to be on disk: every file of a record or a bag is
-/// written first and then flushed, so that nothing is renamed into place before all of
-/// it is stored.
+/// A new temporary file for `path`, in its folder: created exclusively, under a name no
+/// one can guess, with `mode`.
+fn temporary_for(path: &Path, mode: u32) -> Result<NamedTempFile, Error> {
+    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let prefix = format!(".{name}.{}.", std::process::id());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(PARTIAL).rand_bytes(12);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    builder.tempfile_in(folder_of(path)).map_err(|source| Error::io(path, "write", source))
+}
+
+/// Writes and flushes `files` under temporary names; see [`Staged`].
+pub fn stage<'a>(dir: &Path, files: impl IntoIterator<Item = (PathBuf, &'a [u8])>) -> Result<Staged, Error> {
+    stage_with_mode(dir, files, READABLE)
+}
+
+fn stage_with_mode<'a>(
+    dir: &Path,
+    files: impl IntoIterator<Item = (PathBuf, &'a [u8])>,
+    mode: u32,
+) -> Result<Staged, Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::io(dir, "create the folder", source))?;
+    let mut staged = Staged { files: Vec::new() };
+    for (path, bytes) in files {
+        let mut file = temporary_for(&path, mode)?;
+        file.write_all(bytes).map_err(|source| Error::io(&path, "write", source))?;
+        staged.files.push((file, path));
+    }
+    for (file, path) in &staged.files {
+        file.as_file().sync_all().map_err(|source| Error::io(path, "flush to disk", source))?;
+    }
+    Ok(staged)
+}
+
+/// Writes `bytes` to `path` through a temporary file and one rename, so that a reader, or
+/// a crash, never sees a half-written file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    stage(folder_of(path), [(path.to_owned(), bytes)])?.commit().map(|_| ())
+}
+
+/// Writes a private key: readable and writable by its owner only from the moment the file
+/// exists, and never in place of anything already at `path`, not even a link.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let staged = stage_with_mode(folder_of(path), [(path.to_owned(), bytes)], PRIVATE)?;
+    for (file, path) in staged.files {
+        file.persist_noclobber(&path).map_err(|err| Error::io(&path, "create", err.error))?;
+    }
+    sync_dir(folder_of(path))
+}
+
+/// Writes a record's outputs into `dir`, returning the paths written.
+pub fn write_outputs(dir: &Path, outputs: &[Output]) -> Result<Vec<PathBuf>, Error> {
+    stage_outputs(dir, outputs)?.commit()
+}
+
+/// Stages a record's outputs in `dir`, to be committed once everything else about the
+/// record (its archive version) has succeeded.
+pub fn stage_outputs(dir: &Path, outputs: &[Output]) -> Result<Staged, Error> {
+    stage(dir, outputs.iter().map(|output| (dir.join(&output.file_name), output.bytes.as_slice())))
+}
+
+/// New files written into a folder that is itself new and private to this process (a bag
+/// being built), not yet known to be on disk: every file of a bag is written first and
+/// then flushed, so that nothing is moved into place before all of it is stored.
 #[derive(Default)]
 pub struct PendingFiles {
     open: Vec<(PathBuf, std::fs::File)>,
@@ -73,17 +147,20 @@ pub struct PendingFiles {
 const MAX_PENDING: usize = 64;
 
 impl PendingFiles {
-    /// Creates `path` (which must not be in use) with `bytes`.
+    /// Creates `path`, which must not exist (not even as a link), with `bytes`.
     pub fn write(&mut self, path: &Path, bytes: &[u8]) -> Result<(), Error> {
-        self.write_with_mode(path, bytes, READABLE)
-    }
-
-    fn write_with_mode(&mut self, path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
         if self.open.len() >= MAX_PENDING {
             self.flush()?;
         }
-        let mut file = open_with_mode(path, mode).map_err(|source| Error::Io { path: path.to_owned(), action: "write", source })?;
-        file.write_all(bytes).map_err(|source| Error::Io { path: path.to_owned(), action: "write", source })?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(READABLE);
+        }
+        let mut file = options.open(path).map_err(|source| Error::io(path, "write", source))?;
+        file.write_all(bytes).map_err(|source| Error::io(path, "write", source))?;
         self.open.push((path.to_owned(), file));
         Ok(())
     }
@@ -91,36 +168,79 @@ impl PendingFiles {
     /// Returns once every file written is on disk.
     pub fn flush(&mut self) -> Result<(), Error> {
         for (path, file) in self.open.drain(..) {
-            file.sync_all().map_err(|source| Error::Io { path, action: "flush to disk", source })?;
+            file.sync_all().map_err(|source| Error::io(&path, "flush to disk", source))?;
         }
         Ok(())
     }
 }
 
-/// One produced file, in memory until every file of its record is ready.
-#[derive(Debug, Clone)]
-pub struct Output {
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-    /// What the file's signature states: the PDF's own, or the DOCX's detached `.p7s`.
-    pub signature: Option<crate::verify::Signature>,
+/// The id of the process that made a temporary name of ours (`.name.PID.random.partial`
+/// or `.vNNNN.partial-PID-random`), if `name` is one.
+fn writer_of(name: &str) -> Option<u32> {
+    let hidden = name.strip_prefix('.')?;
+    if let Some(rest) = hidden.strip_suffix(PARTIAL) {
+        let mut parts = rest.rsplitn(3, '.');
+        let _random = parts.next()?;
+        return parts.next()?.parse().ok();
+    }
+    let (_, rest) = hidden.split_once(".partial-")?;
+    rest.split('-').next()?.parse().ok()
 }
 
-/// Writes a record's outputs into `dir`, returning the paths written.
-pub fn write_outputs(dir: &Path, outputs: &[Output]) -> Result<Vec<PathBuf>, Error> {
-    let paths: Vec<PathBuf> = outputs.iter().map(|output| dir.join(&output.file_name)).collect();
-    let files = paths.iter().cloned().zip(outputs.iter().map(|output| output.bytes.as_slice()));
-    write_staged(dir, files, READABLE)?;
-    Ok(paths)
+/// Whether a process with this id is running. Where that cannot be known, it is assumed
+/// to be, so that nothing another process may still be writing is removed.
+fn is_running(pid: u32) -> bool {
+    if cfg!(target_os = "linux") { Path::new("/proc").join(pid.to_string()).exists() } else { true }
 }
 
-#[cfg(unix)]
-fn open_with_mode(path: &Path, mode: u32) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(path)
+/// Removes what a killed process left in `dir`: temporary files and bag folders of ours
+/// whose writer is no longer running. Returns how many were removed.
+pub fn remove_stale(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = writer_of(&name) else { continue };
+        if pid == std::process::id() || is_running(pid) {
+            continue;
+        }
+        let path = entry.path();
+        let gone = match entry.file_type() {
+            Ok(kind) if kind.is_dir() => std::fs::remove_dir_all(&path),
+            _ => std::fs::remove_file(&path),
+        };
+        removed += usize::from(gone.is_ok());
+    }
+    removed
 }
 
-#[cfg(not(unix))]
-fn open_with_mode(path: &Path, _mode: u32) -> std::io::Result<std::fs::File> {
-    std::fs::File::create(path)
+/// A temporary bag folder in `dir` for version `version`, private to this process until
+/// it is renamed into place.
+pub fn temporary_dir(dir: &Path, version: &str) -> Result<PathBuf, Error> {
+    let folder = tempfile::Builder::new()
+        .prefix(&format!(".{version}.partial-{}-", std::process::id()))
+        .rand_bytes(12)
+        .tempdir_in(dir)
+        .map_err(|source| Error::io(dir, "create a temporary folder", source))?
+        .keep();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755))
+            .map_err(|source| Error::io(&folder, "create a temporary folder", source))?;
+    }
+    Ok(folder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_names_tell_their_writer() {
+        assert_eq!(writer_of(".x.fi.pdf.4242.AbCdEf012345.partial"), Some(4242));
+        assert_eq!(writer_of(".v0003.partial-77-AbCdEf012345"), Some(77));
+        assert_eq!(writer_of("x.fi.pdf"), None);
+        assert_eq!(writer_of(".hidden"), None);
+    }
 }

@@ -8,7 +8,9 @@ use serde::Deserialize;
 
 use crate::assets::Asset;
 use crate::error::Error;
-use crate::record::{Date, Lang, Localized, StatuteRef};
+use crate::record::StatuteRef;
+use crate::text::{Lang, Localized};
+use crate::time::Date;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,6 +19,29 @@ pub struct Statute {
     pub title: Localized,
     #[serde(default)]
     pub repealed: Option<Repeal>,
+    /// Sections repealed or moved to another statute while this one stays in force.
+    #[serde(default)]
+    pub moved: Vec<Moved>,
+    /// Short names people write in free text for this statute, lower-case.
+    #[serde(default)]
+    pub aliases: Aliases,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Moved {
+    pub sections: Vec<String>,
+    pub date: Date,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Aliases {
+    #[serde(default)]
+    pub fi: Vec<String>,
+    #[serde(default)]
+    pub sv: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -54,7 +79,10 @@ impl StatuteCatalog {
             if let Some(repeal) = &statute.repealed
                 && !catalog.by_number.contains_key(&repeal.by)
             {
-                return Err(format!("statute {} is repealed by {}, which is not in the catalog", statute.number, repeal.by));
+                return Err(format!(
+                    "statute {} is repealed by {}, which is not in the catalog",
+                    statute.number, repeal.by
+                ));
             }
         }
         Ok(catalog)
@@ -68,7 +96,10 @@ impl StatuteCatalog {
     /// the citation says it is cited for history.
     pub fn check_citation(&self, number: &str, historical: bool) -> Result<(), String> {
         let Some(statute) = self.get(number) else {
-            let mut message = format!("unknown statute `{number}`: it is not in the statute catalog (templates/statutes.yaml)");
+            let mut message = format!(
+                "unknown statute `{}`: it is not in the statute catalog (templates/statutes.yaml)",
+                crate::source::excerpt(number)
+            );
             if let Some(guess) = self.guess(number) {
                 message.push_str(&format!("; did you mean `{guess}`?"));
             }
@@ -91,10 +122,7 @@ impl StatuteCatalog {
     /// Catches the usual slips: number and year swapped (`2007/417`), or the EU
     /// regulation written the old way (`679/2016/EU`).
     fn guess(&self, number: &str) -> Option<String> {
-        let digits: Vec<&str> = number
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|part| !part.is_empty())
-            .collect();
+        let digits: Vec<&str> = number.split(|c: char| !c.is_ascii_digit()).filter(|part| !part.is_empty()).collect();
         let [a, b, ..] = digits.as_slice() else { return None };
         [format!("{b}/{a}"), format!("{a}/{b}"), format!("(EU) {b}/{a}"), format!("(EU) {a}/{b}")]
             .into_iter()
@@ -121,14 +149,18 @@ impl StatuteCatalog {
 mod tests {
     use super::*;
     use crate::assets::Assets;
-    use crate::record::Phrase;
+    use crate::text::Phrase;
 
     fn catalog() -> StatuteCatalog {
         StatuteCatalog::load(&Assets::embedded().statutes).unwrap()
     }
 
     fn citation(number: &str, sections: Option<&str>) -> StatuteRef {
-        StatuteRef { number: number.into(), sections: sections.map(|text| Phrase::Same(text.into())), historical: false }
+        StatuteRef {
+            number: number.into(),
+            sections: sections.map(|text| Phrase::Same(text.into())),
+            historical: false,
+        }
     }
 
     #[test]
@@ -140,7 +172,10 @@ mod tests {
             catalog.cite(&citation("621/1999", Some("24 §")), Lang::Sv),
             "Lag om offentlighet i myndigheternas verksamhet (621/1999) 24 §"
         );
-        assert_eq!(catalog.cite(&citation("(EU) 2016/679", None), Lang::Fi), "EU:n yleinen tietosuoja-asetus (EU) 2016/679");
+        assert_eq!(
+            catalog.cite(&citation("(EU) 2016/679", None), Lang::Fi),
+            "EU:n yleinen tietosuoja-asetus (EU) 2016/679"
+        );
     }
 
     #[test]
@@ -157,8 +192,23 @@ mod tests {
     fn the_catalog_holds_every_statute_of_the_domain_notes() {
         let catalog = catalog();
         for number in [
-            "(EU) 2016/679", "1050/2018", "523/1999", "1301/2014", "417/2007", "812/2000", "621/1999", "159/2007",
-            "784/2021", "254/2015", "703/2023", "434/2003", "734/1992", "189/2001", "661/2009", "831/1994", "906/2019",
+            "(EU) 2016/679",
+            "1050/2018",
+            "523/1999",
+            "1301/2014",
+            "417/2007",
+            "812/2000",
+            "621/1999",
+            "159/2007",
+            "784/2021",
+            "254/2015",
+            "703/2023",
+            "434/2003",
+            "734/1992",
+            "189/2001",
+            "661/2009",
+            "831/1994",
+            "906/2019",
             "1412/1997",
         ] {
             assert!(catalog.get(number).is_some(), "{number} missing from the catalog");

@@ -18,20 +18,6 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// A copy of the samples that a test may edit.
-fn copy_samples(dir: &Path) -> PathBuf {
-    let copy = dir.join("samples");
-    for source in files_in(&samples()).into_iter().chain(files_in(&samples().join("organisations"))) {
-        if source.is_file() {
-            let relative = source.strip_prefix(samples()).unwrap();
-            let target = copy.join(relative);
-            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::copy(&source, target).unwrap();
-        }
-    }
-    copy
-}
-
 fn archive_batch(samples: &Path, dir: &Path) -> std::process::Output {
     let (out, keys, archive) = (dir.join("out"), dir.join("keys"), dir.join("archive"));
     let args = [
@@ -64,7 +50,12 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 }
 
 fn bags(archive: &Path) -> Vec<PathBuf> {
-    files_in(archive).into_iter().filter(|path| path.is_dir()).flat_map(|register| files_in(&register)).filter(|path| path.is_dir()).collect()
+    files_in(archive)
+        .into_iter()
+        .filter(|path| path.is_dir())
+        .flat_map(|register| files_in(&register))
+        .filter(|path| path.is_dir())
+        .collect()
 }
 
 fn verify_archive(path: &Path, keys: &Path) -> std::process::Output {
@@ -116,7 +107,10 @@ fn bags_validate_and_versions_are_added_only_for_changed_content() {
 
     let listing = stdout(&seloste(&["archive", "list", archive.to_str().unwrap(), "lieto-lapsiperheet"]));
     assert_eq!(listing.lines().count(), 2, "{listing}");
-    assert!(listing.contains("lieto-lapsiperheet v0002") && listing.contains("signed by seloste TEST signer"), "{listing}");
+    assert!(
+        listing.contains("lieto-lapsiperheet v0002") && listing.contains("signed by seloste TEST signer"),
+        "{listing}"
+    );
 }
 
 /// A fresh signed archive of the samples for one tampering case.
@@ -141,15 +135,30 @@ fn verify_catches_changed_removed_and_added_payload_and_edited_tag_files() {
     let mut bytes = std::fs::read(&pdf).unwrap();
     bytes[100] ^= 0x20;
     std::fs::write(&pdf, bytes).unwrap();
-    assert_archive_rejected(&archive, &keys, "payload byte", "parkano-lapsiperheet.fi.pdf: its manifest-sha512.txt checksum does not match");
+    assert_archive_rejected(
+        &archive,
+        &keys,
+        "payload byte",
+        "parkano-lapsiperheet.fi.pdf: its manifest-sha512.txt checksum does not match",
+    );
 
     let (archive, keys) = tamper_case("payload-removed");
     std::fs::remove_file(archive.join("lieto-lapsiperheet/v0001/data/lieto-lapsiperheet.sv.docx")).unwrap();
-    assert_archive_rejected(&archive, &keys, "payload removed", "lieto-lapsiperheet.sv.docx: listed in manifest-sha512.txt but missing");
+    assert_archive_rejected(
+        &archive,
+        &keys,
+        "payload removed",
+        "lieto-lapsiperheet.sv.docx: listed in manifest-sha512.txt but missing",
+    );
 
     let (archive, keys) = tamper_case("payload-added");
     std::fs::write(archive.join("lieto-lapsiperheet/v0001/data/extra.txt"), "added later").unwrap();
-    assert_archive_rejected(&archive, &keys, "payload added", "data/extra.txt: in the payload but not in manifest-sha512.txt");
+    assert_archive_rejected(
+        &archive,
+        &keys,
+        "payload added",
+        "data/extra.txt: in the payload but not in manifest-sha512.txt",
+    );
 
     let (archive, keys) = tamper_case("bag-info");
     let info = archive.join("huittinen-lastensuojelu/v0001/bag-info.txt");
@@ -187,9 +196,12 @@ fn verify_catches_a_swapped_signature_even_with_the_manifests_rewritten() {
     let (archive, keys) = tamper_case("signature");
     let bag = archive.join("uusikaupunki-sosiaalityo/v0001");
     let data = bag.join("data");
-    std::fs::copy(data.join("uusikaupunki-sosiaalityo.sv.docx.p7s"), data.join("uusikaupunki-sosiaalityo.fi.docx.p7s")).unwrap();
+    std::fs::copy(data.join("uusikaupunki-sosiaalityo.sv.docx.p7s"), data.join("uusikaupunki-sosiaalityo.fi.docx.p7s"))
+        .unwrap();
     // Re-hash everything, as a forger would, so that only the signature check can notice.
-    for (manifest, hash) in [("manifest-sha512.txt", sha512_hex as fn(&[u8]) -> String), ("manifest-sha256.txt", sha256_hex)] {
+    for (manifest, hash) in
+        [("manifest-sha512.txt", sha512_hex as fn(&[u8]) -> String), ("manifest-sha256.txt", sha256_hex)]
+    {
         let text: String = std::fs::read_to_string(bag.join(manifest))
             .unwrap()
             .lines()
@@ -228,13 +240,19 @@ fn a_batch_killed_while_archiving_leaves_no_partial_version_and_the_next_run_com
             let name = bag.file_name().unwrap().to_string_lossy().into_owned();
             if name.starts_with('v') {
                 let result = verify_archive(&bag, &dir.join("keys"));
-                assert!(result.status.success(), "after a kill at {delay_ms} ms, {} is visible but not whole: {}", bag.display(), stdout(&result));
+                assert!(
+                    result.status.success(),
+                    "after a kill at {delay_ms} ms, {} is visible but not whole: {}",
+                    bag.display(),
+                    stdout(&result)
+                );
             }
         }
     }
     let finished = archive_batch(&samples(), &dir);
     assert!(finished.status.success(), "{}", stderr(&finished));
-    let versions: Vec<PathBuf> = bags(&archive).into_iter().filter(|bag| bag.file_name().unwrap().to_string_lossy().starts_with('v')).collect();
+    let versions: Vec<PathBuf> =
+        bags(&archive).into_iter().filter(|bag| bag.file_name().unwrap().to_string_lossy().starts_with('v')).collect();
     assert_eq!(versions.len(), 5, "{versions:?}");
     assert!(versions.iter().all(|bag| bag.ends_with("v0001")), "{versions:?}");
     let verified = verify_archive(&archive, &dir.join("keys"));
@@ -258,7 +276,8 @@ fn the_metadata_xml_parses_and_carries_the_plan_and_the_file_hashes() {
     }
     let (archive, _) = tamper_case("metadata");
     let data = archive.join("huittinen-lastensuojelu/v0001/data");
-    let result = python(READ_METADATA, &[data.join("huittinen-lastensuojelu.fi-sv.pdf.metadata.xml").to_str().unwrap()]);
+    let result =
+        python(READ_METADATA, &[data.join("huittinen-lastensuojelu.fi-sv.pdf.metadata.xml").to_str().unwrap()]);
     assert!(result.status.success(), "{}", stderr(&result));
     let values: Vec<String> = stdout(&result).lines().map(str::to_owned).collect();
     let pdf = std::fs::read(data.join("huittinen-lastensuojelu.fi-sv.pdf")).unwrap();
@@ -274,7 +293,8 @@ fn the_metadata_xml_parses_and_carries_the_plan_and_the_file_hashes() {
     assert_eq!(values[9], sha512_hex(&pdf));
     assert_eq!(values[10], "seloste TEST signer");
     let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(data.join("huittinen-lastensuojelu.fi-sv.pdf.metadata.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(data.join("huittinen-lastensuojelu.fi-sv.pdf.metadata.json")).unwrap())
+            .unwrap();
     assert_eq!(json["file"]["sha512"], sha512_hex(&pdf));
 }
 
@@ -291,7 +311,11 @@ fn an_archive_folder_that_is_not_ours_and_an_unknown_task_class_are_refused() {
     let dir = scratch("unknown-class");
     let samples = copy_samples(&dir);
     let record = samples.join("lieto-lapsiperheet.yaml");
-    std::fs::write(&record, std::fs::read_to_string(&record).unwrap().replace("task_class: 05 17 02", "task_class: 99 99 99")).unwrap();
+    std::fs::write(
+        &record,
+        std::fs::read_to_string(&record).unwrap().replace("task_class: 05 17 02", "task_class: 99 99 99"),
+    )
+    .unwrap();
     let result = archive_batch(&samples, &dir);
     assert_eq!(result.status.code(), Some(1));
     let message = stderr(&result);

@@ -89,12 +89,30 @@ fn swapped_statute_number_gets_a_hint() {
 #[test]
 fn repealed_statute_is_refused_unless_marked_historical() {
     let text = sample_text().replace("    - 1050/2018\n", "    - 523/1999\n");
-    assert_rejected("repealed", "repealed.yaml", &text, &["523/1999", "repealed on 1.1.2019 by 1050/2018", "historical: true"]);
+    assert_rejected(
+        "repealed",
+        "repealed.yaml",
+        &text,
+        &["523/1999", "repealed on 1.1.2019 by 1050/2018", "historical: true"],
+    );
 
     let dir = scratch("historical");
     let record = dir.join("historical.yaml");
-    std::fs::write(&record, sample_text().replace("    - 1050/2018\n", "    - { number: 523/1999, historical: true }\n")).unwrap();
-    let result = seloste(&["render", record.to_str().unwrap(), "-o", dir.join("out").to_str().unwrap(), "--format", "docx", "--lang", "fi"]);
+    std::fs::write(
+        &record,
+        sample_text().replace("    - 1050/2018\n", "    - { number: 523/1999, historical: true }\n"),
+    )
+    .unwrap();
+    let result = seloste(&[
+        "render",
+        record.to_str().unwrap(),
+        "-o",
+        dir.join("out").to_str().unwrap(),
+        "--format",
+        "docx",
+        "--lang",
+        "fi",
+    ]);
     assert!(result.status.success(), "{}", stderr(&result));
 }
 
@@ -136,14 +154,16 @@ fn a_language_form_the_record_does_not_declare_is_refused() {
     let record = dir.join("fi-only.yaml");
     std::fs::write(&record, text).unwrap();
     let out = dir.join("out");
-    let result = seloste(&["render", record.to_str().unwrap(), "-o", out.to_str().unwrap(), "--lang", "fi", "--lang", "sv"]);
+    let result =
+        seloste(&["render", record.to_str().unwrap(), "-o", out.to_str().unwrap(), "--lang", "fi", "--lang", "sv"]);
     assert!(!result.status.success());
     assert!(stderr(&result).contains("not published in `sv`"), "{}", stderr(&result));
     assert!(files_in(&out).is_empty());
 
     let default = seloste(&["render", record.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert!(default.status.success(), "{}", stderr(&default));
-    let names: Vec<String> = files_in(&out).iter().map(|path| path.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> =
+        files_in(&out).iter().map(|path| path.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["huittinen-lastensuojelu.fi.docx", "huittinen-lastensuojelu.fi.pdf"]);
 }
 
@@ -151,9 +171,11 @@ fn a_language_form_the_record_does_not_declare_is_refused() {
 const MARKUP: &str = r"Tietoja #kaikille *heti* _nyt_ $x$ <b>tag</b> @viite \n [linkki] = {{kaava}} & loppu";
 
 fn record_with_markup(dir: &Path) -> PathBuf {
-    let text = sample_text()
-        .replace("  fi: Lastensuojelun asiakasrekisteri\n", &format!("  fi: '{MARKUP}'\n"))
-        .replace("  - fi: Rekisterin tietoja ei yhdistetä muihin henkilörekistereihin.\n", &format!("  - fi: '{MARKUP}'\n"));
+    let text =
+        sample_text().replace("  fi: Lastensuojelun asiakasrekisteri\n", &format!("  fi: '{MARKUP}'\n")).replace(
+            "  - fi: Rekisterin tietoja ei yhdistetä muihin henkilörekistereihin.\n",
+            &format!("  - fi: '{MARKUP}'\n"),
+        );
     let record = dir.join("markup.yaml");
     std::fs::write(&record, text).unwrap();
     record
@@ -167,7 +189,8 @@ fn markup_characters_in_a_record_print_literally_in_pdf() {
     let dir = scratch("markup-pdf");
     let record = record_with_markup(&dir);
     let out = dir.join("out");
-    let result = seloste(&["render", record.to_str().unwrap(), "-o", out.to_str().unwrap(), "--lang", "fi", "--format", "pdf"]);
+    let result =
+        seloste(&["render", record.to_str().unwrap(), "-o", out.to_str().unwrap(), "--lang", "fi", "--format", "pdf"]);
     assert!(result.status.success(), "{}", stderr(&result));
     let text = pdf_text(&out.join("huittinen-lastensuojelu.fi.pdf"));
     assert!(text.matches(MARKUP).count() >= 2, "the markup did not print literally:\n{text}");
@@ -181,7 +204,8 @@ fn markup_characters_in_a_record_print_literally_in_docx() {
     let dir = scratch("markup-docx");
     let record = record_with_markup(&dir);
     let out = dir.join("out");
-    let result = seloste(&["render", record.to_str().unwrap(), "-o", out.to_str().unwrap(), "--lang", "fi", "--format", "docx"]);
+    let result =
+        seloste(&["render", record.to_str().unwrap(), "-o", out.to_str().unwrap(), "--lang", "fi", "--format", "docx"]);
     assert!(result.status.success(), "{}", stderr(&result));
     let script = "import sys, docx\nd = docx.Document(sys.argv[1])\nprint('\\n'.join(p.text for p in d.paragraphs))\nprint(d.core_properties.title)";
     let text = stdout(&python(script, &[out.join("huittinen-lastensuojelu.fi.docx").to_str().unwrap()]));

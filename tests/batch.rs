@@ -26,7 +26,9 @@ fn synthetic(dir: &Path, count: usize, bad: &[usize]) -> PathBuf {
     std::fs::copy(samples().join("archive-plan.yaml"), records.join("archive-plan.yaml")).unwrap();
     let sources: Vec<(String, String)> = files_in(&samples())
         .into_iter()
-        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml") && path.file_name().unwrap() != "archive-plan.yaml")
+        .filter(|path| {
+            path.extension().is_some_and(|ext| ext == "yaml") && path.file_name().unwrap() != "archive-plan.yaml"
+        })
         .map(|path| (path.file_stem().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(path).unwrap()))
         .collect();
     for index in 0..count {
@@ -34,7 +36,8 @@ fn synthetic(dir: &Path, count: usize, bad: &[usize]) -> PathBuf {
         let new_id = format!("{id}-{index:05}");
         let mut text = text.replace(&format!("id: {id}\n"), &format!("id: {new_id}\n"));
         if bad.contains(&index) {
-            text = text.replace("    - 1301/2014\n", "    - 1301/2099\n").replace("    - 812/2000\n", "    - 812/2099\n");
+            text =
+                text.replace("    - 1301/2014\n", "    - 1301/2099\n").replace("    - 812/2000\n", "    - 812/2099\n");
         }
         std::fs::write(records.join(format!("{new_id}.yaml")), text).unwrap();
     }
@@ -58,10 +61,14 @@ fn output_bytes_and_names_do_not_depend_on_the_number_of_jobs() {
     assert_eq!(names(&dir.join("one")), names(&dir.join("two")));
     assert_eq!(names(&dir.join("one")).len(), 12 * 6);
     for name in names(&dir.join("one")) {
-        assert!(std::fs::read(dir.join("one").join(&name)).unwrap() == std::fs::read(dir.join("two").join(&name)).unwrap(), "{name:?} differs");
+        assert!(
+            std::fs::read(dir.join("one").join(&name)).unwrap() == std::fs::read(dir.join("two").join(&name)).unwrap(),
+            "{name:?} differs"
+        );
     }
     let summary = |output: &std::process::Output, folder: &str| {
-        let line = stdout(output).lines().find(|line| line.contains(" records: ")).map(str::to_owned).unwrap_or_default();
+        let line =
+            stdout(output).lines().find(|line| line.contains(" records: ")).map(str::to_owned).unwrap_or_default();
         line.replace(dir.join(folder).to_str().unwrap(), "OUT")
     };
     assert_eq!(summary(&one, "one"), summary(&two, "two"));
@@ -117,7 +124,9 @@ fn a_record_whose_file_cannot_be_stored_fails_alone_and_leaves_nothing_half_writ
     let records = synthetic(&dir, 6, &[]);
     let blocked_id = files_in(&records)
         .into_iter()
-        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml") && path.file_name().unwrap() != "archive-plan.yaml")
+        .filter(|path| {
+            path.extension().is_some_and(|ext| ext == "yaml") && path.file_name().unwrap() != "archive-plan.yaml"
+        })
         .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
         .nth(2)
         .unwrap();
@@ -126,7 +135,11 @@ fn a_record_whose_file_cannot_be_stored_fails_alone_and_leaves_nothing_half_writ
     let blocker = out.join(format!("{blocked_id}.fi.pdf"));
     std::fs::create_dir_all(blocker.join("occupied")).unwrap();
     let archive = dir.join("archive");
-    let result = batch(&records, &out, &["--lang", "fi", "--format", "pdf", "--jobs", "2", "--archive", archive.to_str().unwrap()]);
+    let result = batch(
+        &records,
+        &out,
+        &["--lang", "fi", "--format", "pdf", "--jobs", "2", "--archive", archive.to_str().unwrap()],
+    );
     assert_eq!(result.status.code(), Some(1), "{}", stderr(&result));
     let report = stdout(&result);
     assert!(report.contains("6 records: 5 rendered"), "{report}");
@@ -147,6 +160,10 @@ fn an_output_folder_that_cannot_be_made_stops_the_batch_before_any_record() {
     std::fs::write(&not_a_folder, "a file where the output folder should be").unwrap();
     let result = batch(&records, &not_a_folder, &["--lang", "fi", "--format", "pdf"]);
     assert_eq!(result.status.code(), Some(1), "{}", stderr(&result));
-    assert!(stderr(&result).contains(&format!("{}: cannot create the folder", not_a_folder.display())), "{}", stderr(&result));
+    assert!(
+        stderr(&result).contains(&format!("{}: cannot create the folder", not_a_folder.display())),
+        "{}",
+        stderr(&result)
+    );
     assert!(!stdout(&result).contains("failed: "), "no record should be tried: {}", stdout(&result));
 }

@@ -23,4 +23,9 @@ if ! python3 -c "import docx, yaml, jsonschema, pypdf, asn1crypto, pyhanko, bagi
   python3 -m pip install --quiet --disable-pip-version-check python-docx pyyaml jsonschema pypdf asn1crypto pyhanko pyhanko-cli bagit
 fi
 
-cargo test --locked
+# Formatting and lints first: they are quick to state, and CI must hold to them too.
+cargo fmt --check
+# The tests build in the release profile, so they share every dependency with the README's
+# first command instead of building them a second time.
+cargo test --release --locked
+cargo clippy --release --all-targets --locked -- -D warnings

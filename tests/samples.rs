@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use common::*;
-use seloste::record::Lang;
+use seloste::text::Lang;
 use seloste::{Assets, Engine, LangForm, Register};
 
 const RECORDS: [&str; 5] = [
@@ -116,7 +116,10 @@ fn pdfs_are_tagged_pdf_a_2a_and_pdf_ua_1_and_pass_qpdf_check() {
             let pdf = output(id, form, "pdf");
             let path = pdf.to_str().unwrap();
             let info = stdout(&run("pdfinfo", &[path]));
-            assert!(info.lines().any(|line| line.starts_with("Tagged:") && line.ends_with("yes")), "{path}: not tagged");
+            assert!(
+                info.lines().any(|line| line.starts_with("Tagged:") && line.ends_with("yes")),
+                "{path}: not tagged"
+            );
             assert!(info.contains("Title:"), "{path}: no title");
             let xmp = normalise(&stdout(&run("pdfinfo", &["-meta", path])));
             for expected in [
@@ -142,7 +145,9 @@ fn structure_languages(pdf: &Path) -> Vec<String> {
         .values()
         .filter_map(|object| object.get("value"))
         .filter(|value| value.get("/Type").and_then(|kind| kind.as_str()) == Some("/StructElem"))
-        .filter_map(|value| value.get("/Lang").and_then(|lang| lang.as_str()).map(|lang| lang.trim_start_matches("u:").to_owned()))
+        .filter_map(|value| {
+            value.get("/Lang").and_then(|lang| lang.as_str()).map(|lang| lang.trim_start_matches("u:").to_owned())
+        })
         .collect()
 }
 
@@ -167,7 +172,8 @@ fn docx_files_open_in_libreoffice_and_hold_the_register_name() {
     let converted = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("libreoffice");
     let profile = converted.join("profile");
     let _ = std::fs::remove_dir_all(&converted);
-    let docx: Vec<PathBuf> = files_in(rendered()).into_iter().filter(|path| path.extension().is_some_and(|ext| ext == "docx")).collect();
+    let docx: Vec<PathBuf> =
+        files_in(rendered()).into_iter().filter(|path| path.extension().is_some_and(|ext| ext == "docx")).collect();
     let mut args = vec![
         format!("-env:UserInstallation=file://{}", profile.display()),
         "--headless".to_owned(),
@@ -233,7 +239,11 @@ fn docx_has_word_heading_styles_run_languages_and_core_properties() {
             assert!(headings >= 10, "{id} {form:?}: only {headings} Heading paragraphs");
             let expected_langs: Vec<&str> = form.languages().iter().map(|lang| lang.tag()).collect();
             assert_eq!(lines[1], expected_langs.join(" "), "{id} {form:?}: run languages");
-            assert!(lines[2].contains(register.record.name.get(form.languages()[0])), "{id} {form:?}: title {}", lines[2]);
+            assert!(
+                lines[2].contains(register.record.name.get(form.languages()[0])),
+                "{id} {form:?}: title {}",
+                lines[2]
+            );
             assert_eq!(lines[3], form.languages()[0].tag());
             assert_eq!(lines[4], "0", "{id} {form:?}: runs with more than one w:lang");
         }
@@ -250,7 +260,10 @@ fn rendering_again_gives_identical_bytes() {
     assert_eq!(first.len(), files_in(&again).len());
     for path in first {
         let name = path.file_name().unwrap();
-        assert!(std::fs::read(&path).unwrap() == std::fs::read(again.join(name)).unwrap(), "{name:?} differs between two runs");
+        assert!(
+            std::fs::read(&path).unwrap() == std::fs::read(again.join(name)).unwrap(),
+            "{name:?} differs between two runs"
+        );
     }
 }
 
@@ -300,7 +313,8 @@ fn json_format_writes_exactly_the_composed_notice() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("samples-json");
     let _ = std::fs::remove_dir_all(&dir);
     let record = samples().join("lieto-lapsiperheet.yaml");
-    let output = seloste(&["render", record.to_str().unwrap(), "-o", dir.to_str().unwrap(), "--format", "json", "--lang", "sv"]);
+    let output =
+        seloste(&["render", record.to_str().unwrap(), "-o", dir.to_str().unwrap(), "--format", "json", "--lang", "sv"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let written = files_in(&dir);
     assert_eq!(written, vec![dir.join("lieto-lapsiperheet.sv.json")]);

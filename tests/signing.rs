@@ -44,7 +44,8 @@ fn signed() -> &'static (PathBuf, Keys) {
         let dir = scratch("samples");
         let keys = keygen(&dir.join("keys"), &["--name", "Testikunta"]);
         let out = dir.join("out");
-        let mut args = vec!["batch".to_owned(), samples().display().to_string(), "-o".into(), out.display().to_string()];
+        let mut args =
+            vec!["batch".to_owned(), samples().display().to_string(), "-o".into(), out.display().to_string()];
         args.extend(keys.args());
         let result = seloste(&args.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(result.status.success(), "signed batch: {}{}", stdout(&result), stderr(&result));
@@ -87,7 +88,8 @@ fn pyhanko_reports_every_signed_pdf_intact_and_trusted() {
     }
     let ca = signed().1.ca.to_str().unwrap();
     for pdf in signed_files(".pdf") {
-        let result = run("pyhanko", &["sign", "validate", "--trust", ca, "--no-revocation-check", pdf.to_str().unwrap()]);
+        let result =
+            run("pyhanko", &["sign", "validate", "--trust", ca, "--no-revocation-check", pdf.to_str().unwrap()]);
         let report = stdout(&result);
         assert!(result.status.success(), "{}: {report}{}", pdf.display(), stderr(&result));
         assert!(report.contains("INTACT") && report.contains("TRUSTED"), "{}: {report}", pdf.display());
@@ -103,7 +105,23 @@ fn openssl_verifies_each_docx_signature_and_rejects_a_changed_byte() {
     let verify = |p7s: &Path, content: &Path| {
         run(
             "openssl",
-            &["cms", "-verify", "-binary", "-inform", "DER", "-in", p7s.to_str().unwrap(), "-content", content.to_str().unwrap(), "-CAfile", ca, "-purpose", "any", "-out", "/dev/null"],
+            &[
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                p7s.to_str().unwrap(),
+                "-content",
+                content.to_str().unwrap(),
+                "-CAfile",
+                ca,
+                "-purpose",
+                "any",
+                "-out",
+                "/dev/null",
+            ],
         )
     };
     let signatures = signed_files(".docx.p7s");
@@ -131,7 +149,11 @@ fn signed_pdfs_keep_pdf_a_and_pdf_ua_metadata_and_pass_qpdf() {
     for pdf in signed_files(".pdf") {
         let path = pdf.to_str().unwrap();
         let xmp = normalise(&stdout(&run("pdfinfo", &["-meta", path])));
-        for expected in ["<pdfaid:part>2</pdfaid:part>", "<pdfaid:conformance>A</pdfaid:conformance>", "<pdfuaid:part>1</pdfuaid:part>"] {
+        for expected in [
+            "<pdfaid:part>2</pdfaid:part>",
+            "<pdfaid:conformance>A</pdfaid:conformance>",
+            "<pdfuaid:part>1</pdfuaid:part>",
+        ] {
             assert!(xmp.contains(expected), "{path}: {expected} lost in signing");
         }
         let check = run("qpdf", &["--check", path]);
@@ -155,7 +177,8 @@ fn the_notice_says_it_is_signed_in_its_language() {
 /// An unsigned rendering of one sample, for signing with `seloste sign`.
 fn unsigned_pdf(dir: &Path) -> PathBuf {
     let record = samples().join("parkano-lapsiperheet.yaml");
-    let result = seloste(&["render", record.to_str().unwrap(), "-o", dir.to_str().unwrap(), "--lang", "fi", "--format", "pdf"]);
+    let result =
+        seloste(&["render", record.to_str().unwrap(), "-o", dir.to_str().unwrap(), "--lang", "fi", "--format", "pdf"]);
     assert!(result.status.success(), "{}", stderr(&result));
     dir.join("parkano-lapsiperheet.fi.pdf")
 }
@@ -189,10 +212,14 @@ fn a_pdf_with_a_cross_reference_stream_is_signed_and_verifies() {
     let dir = scratch("xref-stream");
     let pdf = unsigned_pdf(&dir);
     let streamed = dir.join("streamed.pdf");
-    let rewritten = std::process::Command::new("qpdf").arg("--object-streams=generate").arg(&pdf).arg(&streamed).output().unwrap();
+    let rewritten =
+        std::process::Command::new("qpdf").arg("--object-streams=generate").arg(&pdf).arg(&streamed).output().unwrap();
     assert!(rewritten.status.success(), "{}", stderr(&rewritten));
     let unsigned = std::fs::read(&streamed).unwrap();
-    assert!(unsigned.windows(10).any(|window| window == b"/Type/XRef" || window == b"/Type /XRe"), "qpdf wrote no cross-reference stream");
+    assert!(
+        unsigned.windows(10).any(|window| window == b"/Type/XRef" || window == b"/Type /XRe"),
+        "qpdf wrote no cross-reference stream"
+    );
 
     let keys = &signed().1;
     let result = sign(keys, &[&streamed]);
@@ -272,7 +299,8 @@ fn verify_rejects_an_incremental_update_that_changes_a_page() {
     let work = scratch("incremental");
     let output = work.join("updated.pdf");
     let script = "import sys\nfrom pypdf import PdfWriter\nw = PdfWriter(sys.argv[1], incremental=True)\nw.pages[0].rotate(90)\nw.write(sys.argv[2])";
-    let result = python(script, &[dir.join("uusikaupunki-sosiaalityo.fi.pdf").to_str().unwrap(), output.to_str().unwrap()]);
+    let result =
+        python(script, &[dir.join("uusikaupunki-sosiaalityo.fi.pdf").to_str().unwrap(), output.to_str().unwrap()]);
     assert!(result.status.success(), "pypdf: {}", stderr(&result));
     let original = std::fs::read(dir.join("uusikaupunki-sosiaalityo.fi.pdf")).unwrap();
     assert!(std::fs::read(&output).unwrap().starts_with(&original), "pypdf did not write an incremental update");
@@ -322,7 +350,11 @@ open(sys.argv[3], "wb").write(pdf[:start + 1] + new + pdf[end:])
     let swapped = work.join("swapped.pdf");
     let result = python(
         script,
-        &[dir.join("parkano-lapsiperheet.sv.pdf").to_str().unwrap(), other.cert.to_str().unwrap(), swapped.to_str().unwrap()],
+        &[
+            dir.join("parkano-lapsiperheet.sv.pdf").to_str().unwrap(),
+            other.cert.to_str().unwrap(),
+            swapped.to_str().unwrap(),
+        ],
     );
     assert!(result.status.success(), "{}", stderr(&result));
     assert_verify_rejects(&swapped, &keys.ca, "swapped certificate");
@@ -395,7 +427,16 @@ fn signing_refuses_bad_keys_and_certificates_without_touching_files() {
         let encrypted = work.join("encrypted.pem");
         let result = run(
             "openssl",
-            &["pkcs8", "-topk8", "-in", keys.key.to_str().unwrap(), "-passout", "pass:secret", "-out", encrypted.to_str().unwrap()],
+            &[
+                "pkcs8",
+                "-topk8",
+                "-in",
+                keys.key.to_str().unwrap(),
+                "-passout",
+                "pass:secret",
+                "-out",
+                encrypted.to_str().unwrap(),
+            ],
         );
         assert!(result.status.success(), "{}", stderr(&result));
         assert_sign_refused("encrypted", &encrypted, &keys.cert, None, "encrypted.pem");

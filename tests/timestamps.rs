@@ -90,7 +90,16 @@ fn pyhanko_validates_the_timestamped_signatures_and_their_tokens() {
     for pdf in pdfs {
         let result = run(
             "pyhanko",
-            &["sign", "validate", "--trust", ca.to_str().unwrap(), "--trust", tsa.ca.to_str().unwrap(), "--no-revocation-check", pdf.to_str().unwrap()],
+            &[
+                "sign",
+                "validate",
+                "--trust",
+                ca.to_str().unwrap(),
+                "--trust",
+                tsa.ca.to_str().unwrap(),
+                "--no-revocation-check",
+                pdf.to_str().unwrap(),
+            ],
         );
         let report = stdout(&result);
         assert!(result.status.success(), "{}: {report}{}", pdf.display(), stderr(&result));
@@ -121,7 +130,20 @@ fn openssl_ts_verifies_the_token_of_each_docx_signature_against_the_signature_va
         assert!(extracted.status.success(), "{}", stderr(&extracted));
         let digest = stdout(&extracted).trim().to_owned();
         let verify = |digest: &str| {
-            run("openssl", &["ts", "-verify", "-digest", digest, "-token_in", "-in", token.to_str().unwrap(), "-CAfile", tsa.ca.to_str().unwrap()])
+            run(
+                "openssl",
+                &[
+                    "ts",
+                    "-verify",
+                    "-digest",
+                    digest,
+                    "-token_in",
+                    "-in",
+                    token.to_str().unwrap(),
+                    "-CAfile",
+                    tsa.ca.to_str().unwrap(),
+                ],
+            )
         };
         let result = verify(&digest);
         assert!(result.status.success(), "{}: {}{}", p7s.display(), stdout(&result), stderr(&result));
@@ -142,7 +164,8 @@ fn verify_prints_the_timestamp_and_accepts_the_stamped_files() {
     assert_eq!(report.matches("; timestamp ").count(), 30, "{report}");
     assert!(report.contains("by TEST TSA"), "{report}");
 
-    let untrusted_tsa = seloste(&["verify", dir.join("lieto-lapsiperheet.fi.pdf").to_str().unwrap(), "--trust", ca.to_str().unwrap()]);
+    let untrusted_tsa =
+        seloste(&["verify", dir.join("lieto-lapsiperheet.fi.pdf").to_str().unwrap(), "--trust", ca.to_str().unwrap()]);
     assert_eq!(untrusted_tsa.status.code(), Some(1));
     assert!(stdout(&untrusted_tsa).contains("timestamp: TSA"), "{}", stdout(&untrusted_tsa));
 }
@@ -171,7 +194,14 @@ fn verify_rejects_a_token_transplanted_from_another_signature() {
         ],
     );
     assert!(result.status.success(), "{}", stderr(&result));
-    let verdict = seloste(&["verify", docx.to_str().unwrap(), "--trust", ca.to_str().unwrap(), "--trust", tsa.ca.to_str().unwrap()]);
+    let verdict = seloste(&[
+        "verify",
+        docx.to_str().unwrap(),
+        "--trust",
+        ca.to_str().unwrap(),
+        "--trust",
+        tsa.ca.to_str().unwrap(),
+    ]);
     assert_eq!(verdict.status.code(), Some(1), "{}", stdout(&verdict));
     assert!(stdout(&verdict).contains("imprint"), "{}", stdout(&verdict));
 }
@@ -182,7 +212,8 @@ fn assert_tsa_refused(case: &str, url: &str, expected: &str) {
     let keys = work.join("keys");
     let out = work.join("out");
     let record = samples().join("lieto-lapsiperheet.yaml");
-    let mut args = vec!["render", record.to_str().unwrap(), "-o", out.to_str().unwrap(), "--test-key", keys.to_str().unwrap()];
+    let mut args =
+        vec!["render", record.to_str().unwrap(), "-o", out.to_str().unwrap(), "--test-key", keys.to_str().unwrap()];
     args.extend(["--lang", "fi", "--tsa", url, "--tsa-timeout", "2"]);
     let result = seloste(&args);
     let message = stderr(&result);
@@ -250,7 +281,8 @@ fn archived_bags_carry_a_valid_token_over_their_tag_manifest() {
         let validated = run("bagit.py", &["--validate", bag.to_str().unwrap()]);
         assert!(validated.status.success(), "{}", stderr(&validated));
     }
-    let trust = ["--trust", keys.join("ca.pem").to_str().unwrap(), "--trust", tsa.ca.to_str().unwrap()].map(str::to_owned);
+    let trust =
+        ["--trust", keys.join("ca.pem").to_str().unwrap(), "--trust", tsa.ca.to_str().unwrap()].map(str::to_owned);
     let verify = |path: &Path| {
         let mut args = vec!["verify".to_owned(), path.display().to_string()];
         args.extend(trust.iter().cloned());

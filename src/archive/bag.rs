@@ -24,13 +24,6 @@ pub fn sha512_hex(bytes: &[u8]) -> String {
     hex::encode(digest(&SHA512, bytes).as_ref())
 }
 
-/// Flushes a folder's entries to disk.
-pub fn sync_dir(dir: &Path) -> Result<(), Error> {
-    std::fs::File::open(dir)
-        .and_then(|folder| folder.sync_all())
-        .map_err(|source| Error::Io { path: dir.to_owned(), action: "flush to disk", source })
-}
-
 /// A file of a bag's payload with its checksums, computed once for the manifests and
 /// the metadata that cite them.
 #[derive(Clone)]
@@ -48,14 +41,19 @@ impl<'a> PayloadFile<'a> {
     }
 }
 
-/// Writes a complete bag into `dir` (which must not exist yet): the payload under
+/// Writes a complete bag into `dir` (a new, empty folder): the payload under
 /// `data/`, SHA-512 and SHA-256 manifests, `bag-info.txt` with Payload-Oxum added, and
 /// the SHA-512 tag manifest. Returns the tag manifest's bytes. The files are on disk
 /// only once `files` is flushed.
-pub fn write_bag(dir: &Path, payload: &[PayloadFile], info: &[(String, String)], files: &mut PendingFiles) -> Result<Vec<u8>, Error> {
-    std::fs::create_dir(dir).map_err(|source| Error::Io { path: dir.to_owned(), action: "create the bag folder", source })?;
+pub fn write_bag(
+    dir: &Path,
+    payload: &[PayloadFile],
+    info: &[(String, String)],
+    files: &mut PendingFiles,
+) -> Result<Vec<u8>, Error> {
     files.write(&dir.join("bagit.txt"), BAGIT_TXT.as_bytes())?;
-    std::fs::create_dir(dir.join("data")).map_err(|source| Error::Io { path: dir.join("data"), action: "create the folder", source })?;
+    let data = dir.join("data");
+    std::fs::create_dir(&data).map_err(|source| Error::io(&data, "create the folder", source))?;
     let mut manifest512 = String::new();
     let mut manifest256 = String::new();
     let mut octets = 0;
@@ -93,7 +91,9 @@ pub fn read_bag_info(dir: &Path) -> Result<Vec<(String, String)>, String> {
     let text = std::fs::read_to_string(dir.join("bag-info.txt")).map_err(|err| format!("bag-info.txt: {err}"))?;
     Ok(text
         .lines()
-        .filter_map(|line| line.split_once(':').map(|(label, value)| (label.trim().to_owned(), value.trim().to_owned())))
+        .filter_map(|line| {
+            line.split_once(':').map(|(label, value)| (label.trim().to_owned(), value.trim().to_owned()))
+        })
         .collect())
 }
 
@@ -124,7 +124,8 @@ fn read_manifest(dir: &Path, name: &str) -> Result<BTreeMap<String, String>, Str
     let text = std::fs::read_to_string(dir.join(name)).map_err(|err| format!("{name}: {err}"))?;
     let mut entries = BTreeMap::new();
     for line in text.lines().filter(|line| !line.trim().is_empty()) {
-        let (checksum, path) = line.split_once(char::is_whitespace).ok_or_else(|| format!("{name}: malformed line `{line}`"))?;
+        let (checksum, path) =
+            line.split_once(char::is_whitespace).ok_or_else(|| format!("{name}: malformed line `{line}`"))?;
         entries.insert(path.trim().to_owned(), checksum.to_owned());
     }
     Ok(entries)
@@ -138,8 +139,11 @@ pub fn check_bag(dir: &Path) -> Vec<String> {
         Ok(_) => problems.push("bagit.txt is not the BagIt 1.0 declaration".to_owned()),
         Err(err) => problems.push(format!("bagit.txt: {err}")),
     }
-    let payload: BTreeSet<String> = files_under(&dir.join("data")).into_iter().map(|path| format!("data/{path}")).collect();
-    for (name, hash) in [("manifest-sha512.txt", sha512_hex as fn(&[u8]) -> String), ("manifest-sha256.txt", sha256_hex)] {
+    let payload: BTreeSet<String> =
+        files_under(&dir.join("data")).into_iter().map(|path| format!("data/{path}")).collect();
+    for (name, hash) in
+        [("manifest-sha512.txt", sha512_hex as fn(&[u8]) -> String), ("manifest-sha256.txt", sha256_hex)]
+    {
         match read_manifest(dir, name) {
             Ok(entries) => {
                 for (path, checksum) in &entries {
@@ -175,7 +179,11 @@ pub fn check_bag(dir: &Path) -> Vec<String> {
     }
     match read_bag_info(dir) {
         Ok(info) => {
-            let octets: usize = payload.iter().filter_map(|path| std::fs::metadata(dir.join(path)).ok()).map(|meta| meta.len() as usize).sum();
+            let octets: usize = payload
+                .iter()
+                .filter_map(|path| std::fs::metadata(dir.join(path)).ok())
+                .map(|meta| meta.len() as usize)
+                .sum();
             let expected = format!("{octets}.{}", payload.len());
             if label(&info, "Payload-Oxum") != Some(expected.as_str()) {
                 problems.push(format!("Payload-Oxum is {:?}, the payload is {expected}", label(&info, "Payload-Oxum")));

@@ -6,8 +6,10 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, InputError};
-use crate::record::{Localized, Register};
+use crate::error::{Diagnostic, Error};
+use crate::record::Register;
+use crate::source::{self, Limits, Parsed};
+use crate::text::Localized;
 
 /// Marks a file as an archive formation plan.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -83,39 +85,42 @@ impl RetentionPeriod {
     }
 }
 
+/// The file kind of an archive formation plan.
+pub const KIND: &str = "ams";
+
 impl ArchivePlan {
     pub fn load(path: &Path) -> Result<ArchivePlan, Error> {
-        let text = crate::record::read_text(path)?;
-        let context = crate::record::LoadContext { languages: Vec::new(), statutes: Default::default() };
-        let plan: ArchivePlan = crate::record::load_typed(path, &text, &context)?;
-        for class in &plan.task_classes {
-            let line = crate::check::line_of(&text, &class.code);
+        let parsed: Parsed = source::read_parsed(path, &Limits::INPUT)?;
+        crate::record::load::expect_kind(&parsed, KIND)?;
+        let plan: ArchivePlan = parsed.typed()?;
+        let mut problems = Vec::new();
+        for (index, class) in plan.task_classes.iter().enumerate() {
             if !(1..=4).contains(&class.notice.publicity) {
-                return Err(Error::Input(InputError::new(path, "notice.publicity".into(), line, "the publicity class is 1 to 4".into())));
+                let field = format!("task_classes[{index}].notice.publicity");
+                problems.push(parsed.error("plan.publicity", &field, "the publicity class is 1 to 4"));
             }
             if !(1..=3).contains(&class.notice.personal_data) {
-                return Err(Error::Input(InputError::new(path, "notice.personal_data".into(), line, "the personal-data class is 1 to 3".into())));
+                let field = format!("task_classes[{index}].notice.personal_data");
+                problems.push(parsed.error("plan.personal-data", &field, "the personal-data class is 1 to 3"));
             }
         }
-        Ok(plan)
+        if problems.is_empty() { Ok(plan) } else { Err(Error::Input(problems)) }
     }
 
     /// The task class a register names; an unknown code is an error naming the record.
     pub fn task_class(&self, register: &Register, plan_path: &Path) -> Result<&TaskClass, Error> {
-        let text = crate::record::read_text(&register.path).unwrap_or_default();
         let Some(code) = &register.record.task_class else {
-            return Err(Error::Input(InputError::new(
+            return Err(Error::input(Diagnostic::error(
+                "archive.task-class",
                 &register.path,
-                "task_class".into(),
-                None,
-                "archiving needs the record's task class (`task_class: 05 09 01`) from the archive formation plan".into(),
+                "task_class",
+                "archiving needs the record's task class (`task_class: 05 09 01`) from the archive formation plan",
             )));
         };
         self.task_classes.iter().find(|class| class.code == *code).ok_or_else(|| {
-            Error::Input(InputError::new(
-                &register.path,
-                "task_class".into(),
-                crate::check::line_of(&text, "task_class:"),
+            Error::input(register.source.error(
+                "archive.task-class",
+                "task_class",
                 format!("the task class `{code}` is not in the archive formation plan {}", plan_path.display()),
             ))
         })

@@ -16,7 +16,8 @@ use docx_rs::{
 
 use crate::compose::{Block, Document, Section};
 use crate::error::Error;
-use crate::record::Lang;
+use crate::text::Lang;
+use crate::xml::escape as xml_escape;
 
 /// Twentieths of a point per centimetre, Word's unit of length.
 const TWIPS_PER_CM: f64 = 566.929;
@@ -78,7 +79,6 @@ pub fn render(document: &Document) -> Result<Vec<u8>, Error> {
         .add_numbering(Numbering::new(BULLETS, BULLETS))
         .header(header(document, text_width));
 
-
     let mut bookmark = 0;
     for (index, part) in document.parts.iter().enumerate() {
         bookmark += 1;
@@ -93,7 +93,8 @@ pub fn render(document: &Document) -> Result<Vec<u8>, Error> {
             docx = add_section(docx, section, 1);
         }
         if let Some(note) = &part.signature {
-            docx = docx.add_paragraph(body_paragraph(&note.statement).line_spacing(LineSpacing::new().before(360).after(120)));
+            docx = docx
+                .add_paragraph(body_paragraph(&note.statement).line_spacing(LineSpacing::new().before(360).after(120)));
             for signer in &note.signers {
                 docx = docx.add_paragraph(body_paragraph(signer));
             }
@@ -253,17 +254,16 @@ fn with_language(xml: &str, lang: Lang) -> String {
 /// the header and anything added later in Word start in the main language, and marks
 /// Normal as the default paragraph style, which docx-rs leaves unmarked.
 fn default_styles(styles_xml: &[u8], lang: Lang) -> Vec<u8> {
-    let xml = String::from_utf8_lossy(styles_xml)
-        .replacen(r#"<w:style w:type="paragraph" w:styleId="Normal">"#, r#"<w:style w:type="paragraph" w:default="1" w:styleId="Normal">"#, 1);
+    let xml = String::from_utf8_lossy(styles_xml).replacen(
+        r#"<w:style w:type="paragraph" w:styleId="Normal">"#,
+        r#"<w:style w:type="paragraph" w:default="1" w:styleId="Normal">"#,
+        1,
+    );
     let Some(defaults) = xml.find("<w:rPrDefault>") else { return xml.into_bytes() };
     let Some(close) = xml[defaults..].find("</w:rPr>").map(|at| defaults + at + "</w:rPr>".len()) else {
         return xml.into_bytes();
     };
     format!("{}{}{}", &xml[..defaults], with_language(&xml[defaults..close], lang), &xml[close..]).into_bytes()
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
 }
 
 /// The package's core properties: title, author, subject and language, dated by the

@@ -19,6 +19,9 @@ use crate::assets::Assets;
 use crate::compose::Document;
 use crate::error::Error;
 
+/// The most pages a notice may have: a real one has two to eight.
+const MAX_PAGES: usize = 100;
+
 /// Fonts, layout and library, loaded once and shared by every document.
 pub struct PdfRenderer {
     library: LazyHash<Library>,
@@ -49,15 +52,32 @@ impl PdfRenderer {
         })
     }
 
+    /// Whether one of the fonts has a glyph for `c`.
+    pub fn can_print(&self, c: char) -> bool {
+        self.fonts.iter().any(|font| font.info().coverage.contains(u32::from(c)))
+    }
+
     /// Lays out and exports one document as PDF/A-2a and PDF/UA-1 at once.
     /// `ident` names the document stably (register and form), for the PDF's file id.
     pub fn render(&self, document: &Document, ident: &str) -> Result<Vec<u8>, Error> {
         let data = super::json(document, ident)?;
         let date = Datetime::from_ymd(document.date.year.into(), document.date.month, document.date.day);
         let world = NoticeWorld { renderer: self, data: Bytes::new(data), today: date };
-        let failed = |diagnostics: &[SourceDiagnostic]| Error::Render { what: ident.into(), message: describe(diagnostics) };
+        let failed = |diagnostics: &[SourceDiagnostic]| Error::Render {
+            what: ident.into(),
+            message: diagnostics_text(diagnostics),
+        };
 
         let compiled = typst::compile::<PagedDocument>(&world).output.map_err(|diagnostics| failed(&diagnostics))?;
+        if compiled.pages().len() > MAX_PAGES {
+            return Err(Error::Render {
+                what: ident.into(),
+                message: format!(
+                    "the notice runs to {} pages; a privacy notice has at most {MAX_PAGES}, so a text was probably pasted in by mistake",
+                    compiled.pages().len()
+                ),
+            });
+        }
         let options = PdfOptions {
             ident: Smart::Custom(ident.to_owned()),
             creator: Smart::Custom(Some(format!("seloste {}", env!("CARGO_PKG_VERSION")))),
@@ -77,7 +97,7 @@ fn virtual_file(path: &str) -> FileId {
 }
 
 /// Typst's messages with their hints, one per line.
-fn describe(diagnostics: &[SourceDiagnostic]) -> String {
+fn diagnostics_text(diagnostics: &[SourceDiagnostic]) -> String {
     diagnostics
         .iter()
         .map(|diagnostic| {
@@ -113,11 +133,7 @@ impl World for NoticeWorld<'_> {
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
-        if id == self.renderer.main_id {
-            Ok(self.renderer.layout.clone())
-        } else {
-            Err(FileError::NotSource)
-        }
+        if id == self.renderer.main_id { Ok(self.renderer.layout.clone()) } else { Err(FileError::NotSource) }
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {

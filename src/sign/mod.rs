@@ -14,19 +14,20 @@ use ring::digest::{SHA256, digest};
 
 pub use keys::Identity;
 
-use crate::error::Error;
+use crate::error::{Diagnostic, Error};
+use crate::pkix::{Signature, TokenInfo};
 use crate::record::Register;
 use crate::timestamp::Tsa;
-use crate::verify::{Signature, TokenInfo};
 
-/// Who signs, the time the signatures state, and the timestamp authority, if any.
-pub struct Signing {
+/// What makes signatures: the key with its certificate, the time the signatures state,
+/// and the timestamp authority, if any.
+pub struct Signer {
     pub identity: Identity,
     pub time: SystemTime,
     pub tsa: Option<Tsa>,
 }
 
-impl Signing {
+impl Signer {
     /// Signs a PDF: the unsigned bytes stay as the signed file's prefix. Returns the
     /// signed file and what its signature states.
     pub fn sign_pdf(&self, pdf: &[u8]) -> Result<(Vec<u8>, Signature), Error> {
@@ -34,83 +35,93 @@ impl Signing {
         let (signed, timestamp) = pades::sign_pdf(pdf, &self.identity, self.time, capacity, |range_digest| {
             cms::sign_detached(&self.identity, range_digest, None, self.tsa.as_ref())
         })?;
-        Ok((signed, self.describe("PAdES", timestamp)))
+        Ok((signed, self.made("PAdES", timestamp)))
     }
 
     /// The detached CAdES signature (DER) over the exact bytes of `content`, and what it
     /// states.
     pub fn sign_detached(&self, content: &[u8]) -> Result<(Vec<u8>, Signature), Error> {
-        let signed = cms::sign_detached(&self.identity, digest(&SHA256, content).as_ref(), Some(self.time), self.tsa.as_ref())?;
-        Ok((signed.der, self.describe("CAdES", signed.timestamp)))
+        let signed =
+            cms::sign_detached(&self.identity, digest(&SHA256, content).as_ref(), Some(self.time), self.tsa.as_ref())?;
+        Ok((signed.der, self.made("CAdES", signed.timestamp)))
     }
 
     /// What a signature made here states, as `verify` would read it back: kept with the
     /// file so that archiving need not parse the file again to describe it.
-    fn describe(&self, kind: &'static str, timestamp: Option<TokenInfo>) -> Signature {
+    fn made(&self, kind: &'static str, timestamp: Option<TokenInfo>) -> Signature {
         Signature { kind, signer: self.identity.common_name(), claimed_time: Some(self.time), timestamp }
     }
 }
 
+/// The largest file `sign` reads: a notice is well under a megabyte.
+const MAX_SIGNED_FILE_BYTES: u64 = 256 << 20;
+
 /// Signs an existing file: a PDF is replaced by its signed version, atomically; any
 /// other file gets a detached `<file>.p7s` beside it. Returns the path written.
-pub fn sign_file(signing: &Signing, path: &Path) -> Result<PathBuf, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), action: "read", source })?;
+pub fn sign_file(signer: &Signer, path: &Path) -> Result<PathBuf, Error> {
+    let bytes = crate::source::read_bytes(path, MAX_SIGNED_FILE_BYTES)?;
     let named = |err: Error| match err {
-        Error::Render { message, .. } => Error::Render { what: path.display().to_string(), message },
+        Error::Signing { message, .. } => Error::Signing { what: path.display().to_string(), message },
         other => other,
     };
     if bytes.starts_with(b"%PDF-") {
-        let (signed, _) = signing.sign_pdf(&bytes).map_err(named)?;
+        let (signed, _) = signer.sign_pdf(&bytes).map_err(named)?;
         crate::output::write_atomic(path, &signed)?;
         Ok(path.to_owned())
     } else {
         let signature_path = PathBuf::from(format!("{}.p7s", path.display()));
-        let (signature, _) = signing.sign_detached(&bytes).map_err(named)?;
+        let (signature, _) = signer.sign_detached(&bytes).map_err(named)?;
         crate::output::write_atomic(&signature_path, &signature)?;
         Ok(signature_path)
     }
 }
 
 /// Where the signing key of each register comes from.
-pub enum Signers {
+pub enum KeySource {
     /// Nothing is signed.
     None,
     /// One key for everything, from the command line.
-    One(Arc<Signing>),
+    One(Arc<Signer>),
     /// Each organisation's own key and TSA, named in its organisation file; loaded once
     /// per file. A `tsa` given here replaces the organisation file's.
-    PerOrganisation { time: SystemTime, tsa: Option<Tsa>, timeout: std::time::Duration, loaded: BTreeMap<PathBuf, Arc<Signing>> },
+    PerOrganisation {
+        time: SystemTime,
+        tsa: Option<Tsa>,
+        timeout: std::time::Duration,
+        loaded: BTreeMap<PathBuf, Arc<Signer>>,
+    },
 }
 
-impl Signers {
-    pub fn per_organisation(time: SystemTime, tsa: Option<Tsa>, timeout: std::time::Duration) -> Signers {
-        Signers::PerOrganisation { time, tsa, timeout, loaded: BTreeMap::new() }
+impl KeySource {
+    pub fn per_organisation(time: SystemTime, tsa: Option<Tsa>, timeout: std::time::Duration) -> KeySource {
+        KeySource::PerOrganisation { time, tsa, timeout, loaded: BTreeMap::new() }
     }
 
     /// The signer of `register`, if anything is to be signed.
-    pub fn for_register(&mut self, register: &Register) -> Result<Option<Arc<Signing>>, Error> {
+    pub fn for_register(&mut self, register: &Register) -> Result<Option<Arc<Signer>>, Error> {
         match self {
-            Signers::None => Ok(None),
-            Signers::One(signing) => Ok(Some(Arc::clone(signing))),
-            Signers::PerOrganisation { time, tsa, timeout, loaded } => {
-                if let Some(signing) = loaded.get(&register.organisation_path) {
-                    return Ok(Some(Arc::clone(signing)));
+            KeySource::None => Ok(None),
+            KeySource::One(signer) => Ok(Some(Arc::clone(signer))),
+            KeySource::PerOrganisation { time, tsa, timeout, loaded } => {
+                if let Some(signer) = loaded.get(&register.organisation_path) {
+                    return Ok(Some(Arc::clone(signer)));
                 }
                 let Some(files) = &register.organisation.signing else {
-                    return Err(Error::Input(crate::InputError::new(
+                    return Err(Error::input(Diagnostic::error(
+                        "organisation.signing",
                         &register.organisation_path,
-                        "signing".into(),
-                        None,
-                        "signing was asked for, but the organisation file names no signing key; add `signing: { key: ..., certificate: ... }` or give --key and --cert".into(),
+                        "signing",
+                        "signing was asked for, but the organisation file names no signing key; add `signing: { key: ..., certificate: ... }` or give --key and --cert",
                     )));
                 };
                 let base = register.organisation_path.parent().unwrap_or(Path::new("."));
                 let chain = files.chain.as_ref().map(|chain| base.join(chain));
-                let identity = Identity::load(&base.join(&files.key), &base.join(&files.certificate), chain.as_deref(), *time)?;
+                let identity =
+                    Identity::load(&base.join(&files.key), &base.join(&files.certificate), chain.as_deref(), *time)?;
                 let tsa = tsa.clone().or_else(|| files.tsa.clone().map(|url| Tsa { url, timeout: *timeout }));
-                let signing = Arc::new(Signing { identity, time: *time, tsa });
-                loaded.insert(register.organisation_path.clone(), Arc::clone(&signing));
-                Ok(Some(signing))
+                let signer = Arc::new(Signer { identity, time: *time, tsa });
+                loaded.insert(register.organisation_path.clone(), Arc::clone(&signer));
+                Ok(Some(signer))
             }
         }
     }

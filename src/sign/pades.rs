@@ -15,7 +15,8 @@ use super::cms::Signed;
 use super::keys::Identity;
 use super::pdf_objects::ClassicPdf;
 use crate::error::Error;
-use crate::verify::TokenInfo;
+use crate::pkix::TokenInfo;
+use crate::time::format_time;
 
 /// Bytes reserved in `/Contents` for what a CMS holds beyond its certificates: signed
 /// attributes, the signature value (512 bytes for RSA-4096) and the ASN.1 around them.
@@ -34,7 +35,7 @@ pub fn contents_capacity(certificates_size: usize, timestamped: bool) -> usize {
 const BYTE_RANGE_PLACEHOLDER: i64 = 9_999_999_999;
 
 fn pdf_error(what: &str, message: impl std::fmt::Display) -> Error {
-    Error::Render { what: what.into(), message: message.to_string() }
+    Error::Signing { what: what.into(), message: message.to_string() }
 }
 
 /// A PDF text string: PDFDocEncoding when ASCII, else UTF-16BE with a byte-order mark.
@@ -50,7 +51,7 @@ pub fn text_string(text: &str) -> Object {
 
 /// `D:20261102000000Z`, the PDF date of `time`.
 pub fn pdf_date(time: SystemTime) -> String {
-    let text = super::keys::format_time(time);
+    let text = format_time(time);
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
     format!("D:{digits}Z")
 }
@@ -70,8 +71,13 @@ fn find_target(trailer: &Dictionary, object: impl Fn(ObjectId) -> Option<Object>
         Object::Reference(id) => object(*id),
         direct => Some(direct.clone()),
     };
-    let root = trailer.get(b"Root").and_then(Object::as_reference).map_err(|err| pdf_error("PDF", format!("no document catalog: {err}")))?;
-    let catalog = object(root).and_then(|catalog| catalog.as_dict().ok().cloned()).ok_or_else(|| pdf_error("PDF", "the document catalog cannot be read"))?;
+    let root = trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(|err| pdf_error("PDF", format!("no document catalog: {err}")))?;
+    let catalog = object(root)
+        .and_then(|catalog| catalog.as_dict().ok().cloned())
+        .ok_or_else(|| pdf_error("PDF", "the document catalog cannot be read"))?;
 
     let mut fields: Vec<(Object, usize)> = catalog
         .get(b"AcroForm")
@@ -111,13 +117,27 @@ fn find_target(trailer: &Dictionary, object: impl Fn(ObjectId) -> Option<Object>
 /// The objects of the update, numbered from `next_id`: the signature (without its
 /// `/Contents`, which each writer reserves), its empty appearance, the widget, and the
 /// catalog and first page with the form and the widget added. The first is the signature.
-fn update_objects(target: Target, next_id: u32, object: impl Fn(ObjectId) -> Option<Object>, signer: &str, time: SystemTime) -> Vec<(ObjectId, Object)> {
+fn update_objects(
+    target: Target,
+    next_id: u32,
+    object: impl Fn(ObjectId) -> Option<Object>,
+    signer: &str,
+    time: SystemTime,
+) -> Vec<(ObjectId, Object)> {
     let (signature_id, appearance_id, widget_id) = ((next_id, 0), (next_id + 1, 0), (next_id + 2, 0));
     let mut signature = Dictionary::new();
     signature.set("Type", Object::Name(b"Sig".to_vec()));
     signature.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
     signature.set("SubFilter", Object::Name(b"ETSI.CAdES.detached".to_vec()));
-    signature.set("ByteRange", Object::Array(vec![0.into(), BYTE_RANGE_PLACEHOLDER.into(), BYTE_RANGE_PLACEHOLDER.into(), BYTE_RANGE_PLACEHOLDER.into()]));
+    signature.set(
+        "ByteRange",
+        Object::Array(vec![
+            0.into(),
+            BYTE_RANGE_PLACEHOLDER.into(),
+            BYTE_RANGE_PLACEHOLDER.into(),
+            BYTE_RANGE_PLACEHOLDER.into(),
+        ]),
+    );
     signature.set("M", Object::string_literal(pdf_date(time)));
     signature.set("Name", text_string(signer));
 
@@ -144,15 +164,18 @@ fn update_objects(target: Target, next_id: u32, object: impl Fn(ObjectId) -> Opt
     };
     // A form the file already has keeps its fields and settings; the signature joins them.
     let mut catalog = target.catalog;
-    let mut acroform = resolve(catalog.get(b"AcroForm").ok()).and_then(|form| form.as_dict().ok().cloned()).unwrap_or_default();
-    let mut fields = resolve(acroform.get(b"Fields").ok()).and_then(|fields| fields.as_array().ok().cloned()).unwrap_or_default();
+    let mut acroform =
+        resolve(catalog.get(b"AcroForm").ok()).and_then(|form| form.as_dict().ok().cloned()).unwrap_or_default();
+    let mut fields =
+        resolve(acroform.get(b"Fields").ok()).and_then(|fields| fields.as_array().ok().cloned()).unwrap_or_default();
     fields.push(Object::Reference(widget_id));
     acroform.set("Fields", Object::Array(fields));
     acroform.set("SigFlags", Object::Integer(3));
     catalog.set("AcroForm", Object::Dictionary(acroform));
 
     let mut page = target.page;
-    let mut annotations = resolve(page.get(b"Annots").ok()).and_then(|array| array.as_array().ok().cloned()).unwrap_or_default();
+    let mut annotations =
+        resolve(page.get(b"Annots").ok()).and_then(|array| array.as_array().ok().cloned()).unwrap_or_default();
     annotations.push(Object::Reference(widget_id));
     page.set("Annots", Object::Array(annotations));
     page.set("Tabs", Object::Name(b"S".to_vec()));
@@ -169,10 +192,20 @@ fn update_objects(target: Target, next_id: u32, object: impl Fn(ObjectId) -> Opt
 /// Appends the update to a file with classic cross-reference tables: only the objects
 /// the update touches are read, and the update is written here, `/Contents` as a run of
 /// zeros copied in rather than formatted byte by byte.
-fn append_classic(pdf: &[u8], objects: &ClassicPdf, signer: &str, time: SystemTime, capacity: usize) -> Result<Vec<u8>, Error> {
+fn append_classic(
+    pdf: &[u8],
+    objects: &ClassicPdf,
+    signer: &str,
+    time: SystemTime,
+    capacity: usize,
+) -> Result<Vec<u8>, Error> {
     let read = |id: ObjectId| objects.object(id);
     let target = find_target(&objects.trailer, read)?;
-    let size = objects.trailer.get(b"Size").and_then(Object::as_i64).map_err(|_| pdf_error("PDF", "the trailer has no /Size"))?;
+    let size = objects
+        .trailer
+        .get(b"Size")
+        .and_then(Object::as_i64)
+        .map_err(|_| pdf_error("PDF", "the trailer has no /Size"))?;
     let next_id = u32::try_from(size).map_err(|_| pdf_error("PDF", "the trailer's /Size is out of range"))?;
     let mut update = update_objects(target, next_id, read, signer, time);
     update.sort_by_key(|(id, _)| *id);
@@ -277,7 +310,10 @@ pub fn sign_pdf(
     covered.update(&signed[contents_end..]);
     let cms = build_cms(covered.finish().as_ref())?;
     if cms.der.len() > capacity {
-        return Err(pdf_error("PDF signature", format!("the signature ({} bytes) does not fit the {capacity} bytes reserved", cms.der.len())));
+        return Err(pdf_error(
+            "PDF signature",
+            format!("the signature ({} bytes) does not fit the {capacity} bytes reserved", cms.der.len()),
+        ));
     }
     let hex = crate::hex::encode(&cms.der);
     signed[contents_start + 1..contents_start + 1 + hex.len()].copy_from_slice(hex.as_bytes());

@@ -114,7 +114,8 @@ impl Cursor<'_> {
     fn keyword(&mut self, word: &[u8]) -> bool {
         self.skip_space();
         let rest = self.rest();
-        let whole = rest.starts_with(word) && rest.get(word.len()).is_none_or(|&next| is_whitespace(next) || is_delimiter(next));
+        let whole = rest.starts_with(word)
+            && rest.get(word.len()).is_none_or(|&next| is_whitespace(next) || is_delimiter(next));
         if whole {
             self.at += word.len();
         }
@@ -335,7 +336,9 @@ mod tests {
 
     #[test]
     fn reads_the_object_syntax() {
-        let object = parse("<</Type /Catalog/Pages 3 0 R /Kids[1 2.5 -3 (a\\(b\\)\\101\\\nc) <4a4> /A#20B true null]>>").unwrap();
+        let object =
+            parse("<</Type /Catalog/Pages 3 0 R /Kids[1 2.5 -3 (a\\(b\\)\\101\\\nc) <4a4> /A#20B true null]>>")
+                .unwrap();
         let dict = object.as_dict().unwrap();
         assert_eq!(dict.get(b"Type").unwrap(), &Object::Name(b"Catalog".to_vec()));
         assert_eq!(dict.get(b"Pages").unwrap(), &Object::Reference((3, 0)));

@@ -65,6 +65,28 @@ pub fn python(script: &str, args: &[&str]) -> Output {
     Command::new("python3").arg("-c").arg(script).args(args).output().expect("python3 runs")
 }
 
+/// A fresh, empty scratch folder for a test.
+pub fn scratch_in(group: &str, name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(group).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A copy of the samples (records, organisation files, archive plan) that a test may edit.
+pub fn copy_samples(dir: &Path) -> PathBuf {
+    let copy = dir.join("samples");
+    for source in files_in(&samples()).into_iter().chain(files_in(&samples().join("organisations"))) {
+        if source.is_file() {
+            let relative = source.strip_prefix(samples()).unwrap();
+            let target = copy.join(relative);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(&source, target).unwrap();
+        }
+    }
+    copy
+}
+
 /// Files in `dir`, sorted, or none if it does not exist.
 pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)

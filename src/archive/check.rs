@@ -1,0 +1,200 @@
+//! Reading an archive back: verifying every bag, signature, token and chain link, and
+//! listing the versions.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::bag;
+use super::layout::{MARKER, archive_error, is_document, registers, version_name, versions};
+use crate::error::Error;
+use crate::pkix::{Invalid, TrustStore};
+use crate::verify;
+
+/// Checks an archive, a register's folder, or one bag: every bag complete and valid,
+/// payload signatures and tag-manifest timestamps valid, and the version chain unbroken.
+/// Returns a line per problem, each naming where.
+pub fn verify_archive(path: &Path, trust: &TrustStore) -> Vec<String> {
+    if path.join("bagit.txt").exists() {
+        return verify_bag(path, trust);
+    }
+    if path.join(MARKER).exists() {
+        return registers(path)
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|register| verify_register(register, trust))
+            .collect();
+    }
+    if !versions(path).is_empty() {
+        return verify_register(path, trust);
+    }
+    vec![format!("{}: not a seloste archive, register folder or bag", path.display())]
+}
+
+fn verify_register(dir: &Path, trust: &TrustStore) -> Vec<String> {
+    let mut problems = Vec::new();
+    let found = versions(dir);
+    let mut previous: Option<(u32, PathBuf)> = None;
+    for (number, bag_dir) in &found {
+        let expected = previous.as_ref().map_or(1, |(n, _)| n + 1);
+        if *number != expected {
+            problems.push(format!(
+                "{}: version {} is missing: the chain is broken",
+                dir.display(),
+                version_name(expected)
+            ));
+        }
+        problems.extend(verify_bag(bag_dir, trust));
+        let info = bag::read_bag_info(bag_dir).unwrap_or_default();
+        match &previous {
+            None => {
+                if bag::label(&info, "Seloste-Previous-Version").is_some() && *number == 1 {
+                    problems.push(format!("{}: the first version names a previous one", bag_dir.display()));
+                }
+            }
+            Some((previous_number, previous_dir)) => {
+                let manifest = std::fs::read(previous_dir.join(bag::TAG_MANIFEST)).unwrap_or_default();
+                if bag::label(&info, "Seloste-Previous-Version") != Some(version_name(*previous_number).as_str())
+                    || bag::label(&info, "Seloste-Previous-Tagmanifest-SHA512")
+                        != Some(bag::sha512_hex(&manifest).as_str())
+                {
+                    problems.push(format!(
+                        "{}: the link to {} does not match its tag manifest: the chain is broken",
+                        bag_dir.display(),
+                        version_name(*previous_number)
+                    ));
+                }
+            }
+        }
+        previous = Some((*number, bag_dir.clone()));
+    }
+    if found.first().is_some_and(|(number, _)| *number != 1) {
+        problems.push(format!("{}: v0001 is missing: the chain is broken", dir.display()));
+    }
+    problems
+}
+
+fn verify_bag(dir: &Path, trust: &TrustStore) -> Vec<String> {
+    let mut problems: Vec<String> =
+        bag::check_bag(dir).into_iter().map(|problem| format!("{}: {problem}", dir.display())).collect();
+    let data = dir.join("data");
+    let mut documents: Vec<PathBuf> = std::fs::read_dir(&data)
+        .map(|entries| {
+            entries.flatten().map(|entry| entry.path()).filter(|path| is_document(&path.to_string_lossy())).collect()
+        })
+        .unwrap_or_default();
+    documents.sort();
+    for document in documents {
+        problems.extend(
+            check_document(&document, trust).into_iter().map(|problem| format!("{}: {problem}", document.display())),
+        );
+    }
+    let token_path = dir.join(bag::TAG_MANIFEST_TOKEN);
+    if let Ok(token) = std::fs::read(&token_path) {
+        let manifest = std::fs::read(dir.join(bag::TAG_MANIFEST)).unwrap_or_default();
+        if let Err(invalid) = verify::check_token_over(&token, &manifest, trust) {
+            problems.push(format!("{}: {invalid}", token_path.display()));
+        }
+    }
+    problems
+}
+
+/// An archived document is what its metadata says it is: the same bytes, and signed by
+/// the signer the metadata names when, and only when, the metadata says it is signed. A
+/// bag whose signatures were stripped and manifests recomputed fails here.
+fn check_document(document: &Path, trust: &TrustStore) -> Vec<String> {
+    let mut problems = Vec::new();
+    let metadata_path = PathBuf::from(format!("{}.metadata.json", document.display()));
+    let metadata: Option<Value> =
+        std::fs::read(&metadata_path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let Some(metadata) = metadata else {
+        return vec!["its metadata (.metadata.json) is missing or not JSON".to_owned()];
+    };
+    let xml = std::fs::read_to_string(format!("{}.metadata.xml", document.display())).unwrap_or_default();
+    if xml != super::metadata::to_xml(&metadata) {
+        problems.push("its metadata as XML does not say what its metadata as JSON says".to_owned());
+    }
+    let bytes = std::fs::read(document).unwrap_or_default();
+    let file = &metadata["file"];
+    if file["sha256"].as_str() != Some(bag::sha256_hex(&bytes).as_str())
+        || file["sha512"].as_str() != Some(bag::sha512_hex(&bytes).as_str())
+        || file["size"].as_u64() != Some(bytes.len() as u64)
+    {
+        problems.push("the file is not the one its metadata describes (size or hash)".to_owned());
+    }
+    let signer = metadata["signature"]["signer"].as_str();
+    match (verify::verify_file(document, trust), signer) {
+        (Ok(verified), Some(signer)) if verified.newest.signer == signer => {}
+        (Ok(verified), Some(signer)) => {
+            problems.push(format!("signed by {}, but its metadata names {signer}", verified.newest.signer));
+        }
+        (Ok(verified), None) => {
+            problems.push(format!("signed by {}, but its metadata says it is not signed", verified.newest.signer));
+        }
+        (Err(Invalid::NotSigned), Some(signer)) => {
+            problems.push(format!("not signed, but its metadata says {signer} signed it: the signature was removed"));
+        }
+        (Err(Invalid::Rejected(reason)), Some(_)) => problems.push(reason),
+        (Err(_), None) => {}
+    }
+    problems
+}
+
+/// A line for each record (path and register id) that has no version in the archive at
+/// `root`: a register a batch failed on, or one added since.
+pub fn missing(root: &Path, records: &[(PathBuf, String)]) -> Vec<String> {
+    records
+        .iter()
+        .filter(|(_, id)| versions(&root.join(id)).is_empty())
+        .map(|(path, id)| {
+            format!("{}: the register `{id}` of {} has no archived version", root.display(), path.display())
+        })
+        .collect()
+}
+
+/// One line per version: register, version, bagging date, tag-manifest hash, signers.
+pub fn list(root: &Path, register: Option<&str>) -> Result<Vec<String>, Error> {
+    if !root.join(MARKER).exists() {
+        return Err(archive_error(root, format!("not a seloste archive (no {MARKER})")));
+    }
+    let registers: Vec<PathBuf> = registers(root)
+        .map_err(|source| Error::io(root, "read", source))?
+        .into_iter()
+        .filter(|path| register.is_none_or(|id| path.file_name().is_some_and(|name| name == id)))
+        .collect();
+    if let (Some(id), true) = (register, registers.is_empty()) {
+        return Err(archive_error(root, format!("no register `{id}` in the archive")));
+    }
+    let mut lines = Vec::new();
+    for register_dir in registers {
+        for (number, bag_dir) in versions(&register_dir) {
+            let info = bag::read_bag_info(&bag_dir).unwrap_or_default();
+            let manifest = std::fs::read(bag_dir.join(bag::TAG_MANIFEST)).unwrap_or_default();
+            let mut signers: Vec<String> = std::fs::read_dir(bag_dir.join("data"))
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".metadata.json"))
+                        .filter_map(|entry| std::fs::read(entry.path()).ok())
+                        .filter_map(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+                        .filter_map(|metadata| metadata["signature"]["signer"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            signers.sort();
+            signers.dedup();
+            let signed =
+                if signers.is_empty() { "unsigned".to_owned() } else { format!("signed by {}", signers.join(", ")) };
+            let stamped =
+                if bag_dir.join(bag::TAG_MANIFEST_TOKEN).exists() { ", tag manifest timestamped" } else { "" };
+            lines.push(format!(
+                "{} {}  {}  tagmanifest-sha512 {}…  {signed}{stamped}",
+                register_dir.file_name().unwrap_or_default().to_string_lossy(),
+                version_name(number),
+                bag::label(&info, "Bagging-Date").unwrap_or("?"),
+                &bag::sha512_hex(&manifest)[..16],
+            ));
+        }
+    }
+    Ok(lines)
+}

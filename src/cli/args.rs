@@ -1,0 +1,274 @@
+//! The command line's arguments, as clap reads them, and what they mean to the library.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use seloste::batch::Shard;
+use seloste::timestamp::Tsa;
+use seloste::{Format, LangForm};
+
+#[derive(Parser)]
+#[command(
+    name = "seloste",
+    version,
+    about = "Privacy notices (tietosuojaseloste / dataskyddsbeskrivning) for Finnish public-sector registers, as PDF/A-2a + PDF/UA-1 and DOCX"
+)]
+pub struct Cli {
+    /// A folder with your own copies of fi.yaml, sv.yaml, statutes.yaml or notice.typ,
+    /// used instead of the built-in ones.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Render the privacy notices of one or more records.
+    #[command(
+        after_help = "Examples:\n  seloste render samples/huittinen-lastensuojelu.yaml -o out --lang fi --lang fi+sv --format pdf\n  seloste render samples/huittinen-lastensuojelu.yaml -o out --key key.pem --cert cert.pem\n\nWrites out/<id>.<fi|sv|fi-sv>.<pdf|docx>, and <id>.<form>.docx.p7s when signing."
+    )]
+    Render {
+        /// Record files (YAML or JSON).
+        #[arg(required = true, value_name = "RECORD")]
+        records: Vec<PathBuf>,
+        #[command(flatten)]
+        output: OutputArgs,
+        #[command(flatten)]
+        signing: SigningArgs,
+    },
+    /// Render every record under a folder; goes on past bad records and reports them.
+    #[command(
+        after_help = "Examples:\n  seloste batch samples -o out\n  seloste batch samples -o out --test-key out/test-key\n\nOrganisation files and other data in the folder are recognised by their `kind` and skipped.\nExits with status 1 if any record failed."
+    )]
+    Batch {
+        /// The folder to search for records, recursively.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
+        #[command(flatten)]
+        signing: SigningArgs,
+        /// Put a new version of each changed register into this archive (BagIt bags with
+        /// the archive formation plan's metadata); unchanged registers write nothing.
+        #[arg(long, value_name = "ARCHIVE")]
+        archive: Option<PathBuf>,
+        /// Worker threads (default: the number of cores). Output does not depend on it.
+        #[arg(long, value_name = "N", default_value_t = default_jobs(), value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: u16,
+        /// Do only part K of N of the records (K from 1 to N), chosen by register id, so
+        /// that N machines can share a batch.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+        shard: Option<Shard>,
+    },
+    /// Sign existing PDFs (PAdES, in place) and other files such as DOCX (a detached <file>.p7s).
+    #[command(
+        after_help = "Example:\n  seloste sign out/*.pdf out/*.docx --key key.pem --cert cert.pem --chain chain.pem\n\nA PDF is replaced atomically by its signed version; any other file gets <file>.p7s beside it."
+    )]
+    Sign {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// The signing time the signatures state: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ; default now.
+        #[arg(long, value_name = "TIME")]
+        signing_time: Option<String>,
+        #[command(flatten)]
+        tsa: TsaArgs,
+    },
+    /// Verify signed PDFs, DOCX files with their .p7s, or an archive (or one register's folder, or one bag).
+    #[command(
+        after_help = "Examples:\n  seloste verify out/*.pdf out/*.docx --trust ca.pem\n  seloste verify archive --trust ca.pem --trust tsa-ca.pem\n\nPrints one verdict line per file and every problem of an archive; exits with status 1 if anything is not valid."
+    )]
+    Verify {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// A trusted CA certificate (PEM); repeat for several.
+        #[arg(long, value_name = "CA.pem")]
+        trust: Vec<PathBuf>,
+        /// With an archive: also report every record under DIR that has no archived version.
+        #[arg(long, value_name = "DIR")]
+        records: Option<PathBuf>,
+    },
+    /// Make test signing material: a test CA, a signing certificate and its key.
+    #[command(
+        after_help = "Example:\n  seloste keygen -o test-key --name \"Huittisten kaupunki\"\n\nWrites DIR/ca.pem, DIR/cert.pem and DIR/key.pem (mode 0600). For testing only: real notices are\nsigned with the organisation's own key and certificate."
+    )]
+    Keygen {
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        /// The organisation name in the certificates; "TEST" is always added to the common names.
+        #[arg(long, default_value = "seloste")]
+        name: String,
+        /// First day of validity (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE", default_value = "2020-01-01")]
+        valid_from: String,
+        /// Last day of validity (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE", default_value = "2049-12-31")]
+        valid_until: String,
+    },
+    /// List an archive's versions, with dates, hashes and signers.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
+    /// Print the JSON Schema of a record (or of an organisation file), for editors.
+    #[command(
+        after_help = "Example:\n  seloste schema > record.schema.json\n  seloste schema organisation > organisation.schema.json"
+    )]
+    Schema {
+        #[arg(value_enum, default_value = "record")]
+        of: SchemaOf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ArchiveCommand {
+    /// The versions in ARCHIVE, or of one register.
+    #[command(after_help = "Example:\n  seloste archive list archive huittinen-lastensuojelu")]
+    List {
+        #[arg(value_name = "ARCHIVE")]
+        archive: PathBuf,
+        #[arg(value_name = "REGISTER")]
+        register: Option<String>,
+        /// Also list every record under DIR that has no archived version.
+        #[arg(long, value_name = "DIR")]
+        records: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct OutputArgs {
+    /// The folder to write into.
+    #[arg(short, long, value_name = "DIR", default_value = ".")]
+    pub output: PathBuf,
+    /// Language form; repeat for several. Default: each declared language, and fi+sv when both are.
+    #[arg(long = "lang", value_enum)]
+    pub langs: Vec<LangArg>,
+    /// Output format; repeat for several. Default: pdf and docx. `json` is the composed
+    /// notice both are printed from, e.g. for a web page or for `typst compile`.
+    #[arg(long = "format", value_enum)]
+    pub formats: Vec<FormatArg>,
+}
+
+#[derive(clap::Args)]
+pub struct KeyArgs {
+    /// The signing key: PKCS#8 PEM.
+    #[arg(long, value_name = "KEY", required = true)]
+    pub key: PathBuf,
+    /// The signing certificate (PEM), optionally followed by its chain.
+    #[arg(long, value_name = "CERT", required = true)]
+    pub cert: PathBuf,
+    /// More chain certificates (PEM).
+    #[arg(long, value_name = "PEM")]
+    pub chain: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct TsaArgs {
+    /// Timestamp each signature at this RFC 3161 timestamp authority (PAdES B-T).
+    #[arg(long, value_name = "URL")]
+    pub tsa: Option<String>,
+    /// How long to wait for the timestamp authority, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub tsa_timeout: u64,
+}
+
+impl TsaArgs {
+    pub fn tsa(&self) -> Option<Tsa> {
+        self.tsa.clone().map(|url| Tsa { url, timeout: self.timeout() })
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.tsa_timeout)
+    }
+}
+
+#[derive(clap::Args)]
+pub struct SigningArgs {
+    /// Sign with this key (PKCS#8 PEM); needs --cert.
+    #[arg(long, value_name = "KEY", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// The signing certificate (PEM); needs --key.
+    #[arg(long, value_name = "CERT", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// More chain certificates (PEM).
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub chain: Option<PathBuf>,
+    /// Sign with the key named in each organisation file (`signing:`).
+    #[arg(long, conflicts_with = "key")]
+    pub sign: bool,
+    /// Sign with a TEST key kept in DIR, made there on first use. Never for real notices.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["key", "sign"])]
+    pub test_key: Option<PathBuf>,
+    /// The signing time the signatures state: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ; default now.
+    #[arg(long, value_name = "TIME")]
+    pub signing_time: Option<String>,
+    #[command(flatten)]
+    pub tsa: TsaArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    Fi,
+    Sv,
+    #[value(name = "fi+sv", alias = "fi-sv")]
+    FiSv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Pdf,
+    Docx,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SchemaOf {
+    Record,
+    Organisation,
+}
+
+/// Sorted, without repeats: the order and count of outputs never depend on the order of options.
+fn unique<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+    items.sort();
+    items.dedup();
+    items
+}
+
+impl OutputArgs {
+    pub fn forms(&self) -> Vec<LangForm> {
+        unique(
+            self.langs
+                .iter()
+                .map(|lang| match lang {
+                    LangArg::Fi => LangForm::Fi,
+                    LangArg::Sv => LangForm::Sv,
+                    LangArg::FiSv => LangForm::FiSv,
+                })
+                .collect(),
+        )
+    }
+
+    pub fn formats(&self) -> Vec<Format> {
+        let formats = unique(
+            self.formats
+                .iter()
+                .map(|format| match format {
+                    FormatArg::Pdf => Format::Pdf,
+                    FormatArg::Docx => Format::Docx,
+                    FormatArg::Json => Format::Json,
+                })
+                .collect(),
+        );
+        if formats.is_empty() { Format::DEFAULT.to_vec() } else { formats }
+    }
+}
+
+pub fn default_jobs() -> u16 {
+    std::thread::available_parallelism().map_or(1, |cores| cores.get().min(usize::from(u16::MAX)) as u16)
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    Shard::parse(text).ok_or_else(|| format!("`{text}` is not a shard: write K/N with 1 <= K <= N, e.g. 2/8"))
+}

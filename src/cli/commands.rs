@@ -1,0 +1,231 @@
+//! One function per command: each turns its arguments into library calls and hands
+//! what to print to [`super::print`].
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use seloste::archive::{self, Archive, Archiving};
+use seloste::batch::{self, Options};
+use seloste::pkix::TrustStore;
+use seloste::sign::{Identity, KeySource, Signer, keys};
+use seloste::time::{Date, parse_time};
+use seloste::{Assets, Engine, Error, verify};
+
+use super::args::{ArchiveCommand, Cli, Command, KeyArgs, OutputArgs, SchemaOf, SigningArgs, TsaArgs};
+use super::print::{self, Failure, Progress, out};
+
+/// Runs the command the user gave.
+pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let templates = cli.templates.as_deref();
+    match cli.command {
+        Command::Schema { of } => schema(of),
+        Command::Render { records, output, signing } => render(templates, &records, &output, &signing),
+        Command::Batch { dir, output, signing, archive, jobs, shard } => {
+            let options =
+                Options { forms: &output.forms(), formats: &output.formats(), jobs: usize::from(jobs), shard };
+            batch(templates, &dir, &output.output, &options, &signing, archive.as_deref())
+        }
+        Command::Sign { files, key, signing_time, tsa } => sign(&files, &key, signing_time.as_deref(), &tsa),
+        Command::Verify { files, trust, records } => verify(&files, &trust, records.as_deref()),
+        Command::Archive(ArchiveCommand::List { archive, register, records }) => {
+            archive_list(&archive, register.as_deref(), records.as_deref())
+        }
+        Command::Keygen { output, name, valid_from, valid_until } => keygen(&output, &name, &valid_from, &valid_until),
+    }
+}
+
+fn status(failed: usize) -> ExitCode {
+    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+fn engine(templates: Option<&Path>) -> Result<Engine, Error> {
+    let assets = match templates {
+        Some(dir) => Assets::embedded().with_templates_from(dir)?,
+        None => Assets::embedded(),
+    };
+    Engine::new(&assets)
+}
+
+fn schema(of: SchemaOf) -> Result<ExitCode, Failure> {
+    let schema = match of {
+        SchemaOf::Record => schemars::schema_for!(seloste::record::Record),
+        SchemaOf::Organisation => schemars::schema_for!(seloste::record::Organisation),
+    };
+    out(serde_json::to_string_pretty(&schema).unwrap_or_default())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render(
+    templates: Option<&Path>,
+    records: &[PathBuf],
+    output: &OutputArgs,
+    signing: &SigningArgs,
+) -> Result<ExitCode, Failure> {
+    let engine = engine(templates)?;
+    let mut keys = key_source(signing)?;
+    let mut failed = 0;
+    for path in records {
+        let result = engine.load(path).and_then(|register| {
+            let signer = keys.for_register(&register)?;
+            let outputs = engine.produce(&register, &output.forms(), &output.formats(), signer.as_deref())?;
+            seloste::output::write_outputs(&output.output, &outputs)
+        });
+        match result {
+            Ok(files) => {
+                for file in files {
+                    out(format!("wrote {}", file.display()))?;
+                }
+            }
+            Err(err) => {
+                failed += 1;
+                print::error(&err);
+            }
+        }
+    }
+    Ok(status(failed))
+}
+
+fn batch(
+    templates: Option<&Path>,
+    dir: &Path,
+    output: &Path,
+    options: &Options<'_>,
+    signing: &SigningArgs,
+    archive: Option<&Path>,
+) -> Result<ExitCode, Failure> {
+    let engine = engine(templates)?;
+    let keys = key_source(signing)?;
+    let archiving = match archive {
+        Some(path) => Some(Archiving::new(Archive::open(path)?, SystemTime::now())),
+        None => None,
+    };
+    let started = Instant::now();
+    let progress = Progress::new(batch::discover(dir)?.len());
+    let report =
+        batch::run(&engine, dir, output, options, keys, archiving, &|path, outcome| progress.file_done(path, outcome))?;
+    progress.finish();
+    print::summary(&report, output, started.elapsed())?;
+    Ok(status(report.failed()))
+}
+
+fn sign(files: &[PathBuf], key: &KeyArgs, signing_time: Option<&str>, tsa: &TsaArgs) -> Result<ExitCode, Failure> {
+    let time = signing_time_of(signing_time)?;
+    let signer =
+        Signer { identity: Identity::load(&key.key, &key.cert, key.chain.as_deref(), time)?, time, tsa: tsa.tsa() };
+    let mut failed = 0;
+    for file in files {
+        match seloste::sign::sign_file(&signer, file) {
+            Ok(written) => out(format!("signed {}", written.display()))?,
+            Err(err) => {
+                failed += 1;
+                print::error(&err);
+            }
+        }
+    }
+    Ok(status(failed))
+}
+
+fn verify(files: &[PathBuf], trust: &[PathBuf], records: Option<&Path>) -> Result<ExitCode, Failure> {
+    let mut anchors = Vec::new();
+    for path in trust {
+        anchors.extend(keys::load_certificates(path)?);
+    }
+    let trust = TrustStore::new(anchors);
+    let mut failed = 0;
+    for file in files {
+        if file.is_dir() {
+            let mut problems = archive::verify_archive(file, &trust);
+            if let Some(records) = records {
+                problems.extend(archive::missing(file, &batch::record_ids(records)?));
+            }
+            for problem in &problems {
+                out(format!("INVALID  {problem}"))?;
+            }
+            if problems.is_empty() {
+                out(format!(
+                    "valid    {}: every bag complete, every hash and signature valid, the version chain unbroken",
+                    file.display()
+                ))?;
+            }
+            failed += usize::from(!problems.is_empty());
+            continue;
+        }
+        let result = verify::verify_file(file, &trust);
+        failed += usize::from(result.is_err());
+        out(print::verdict(file, &result))?;
+    }
+    Ok(status(failed))
+}
+
+fn archive_list(archive: &Path, register: Option<&str>, records: Option<&Path>) -> Result<ExitCode, Failure> {
+    for line in archive::list(archive, register)? {
+        out(line)?;
+    }
+    if let Some(records) = records {
+        for line in archive::missing(archive, &batch::record_ids(records)?) {
+            out(line)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn keygen(output: &Path, name: &str, valid_from: &str, valid_until: &str) -> Result<ExitCode, Failure> {
+    let valid_from = parse_date("--valid-from", valid_from)?;
+    let valid_until = parse_date("--valid-until", valid_until)?;
+    let material = keys::generate_test_material(output, name, valid_from, valid_until)?;
+    for path in [&material.ca, &material.certificate, &material.key] {
+        out(format!("wrote {}", path.display()))?;
+    }
+    out("These are TEST keys: never sign real notices with them.")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn signing_time_of(option: Option<&str>) -> Result<SystemTime, Error> {
+    match option {
+        None | Some("now") => Ok(SystemTime::now()),
+        Some(text) => parse_time(text).ok_or_else(|| {
+            Error::Usage(format!("--signing-time `{text}`: write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC), or now"))
+        }),
+    }
+}
+
+fn parse_date(option: &str, text: &str) -> Result<Date, Error> {
+    Date::parse(text).ok_or_else(|| Error::Usage(format!("{option} `{text}` is not a date; write YYYY-MM-DD")))
+}
+
+/// Where the signing keys come from: one key given on the command line, a test key made
+/// on first use, each organisation file's own, or none.
+fn key_source(args: &SigningArgs) -> Result<KeySource, Failure> {
+    let time = signing_time_of(args.signing_time.as_deref())?;
+    if let (Some(key), Some(cert)) = (&args.key, &args.cert) {
+        let identity = Identity::load(key, cert, args.chain.as_deref(), time)?;
+        return Ok(KeySource::One(Arc::new(Signer { identity, time, tsa: args.tsa.tsa() })));
+    }
+    if let Some(dir) = &args.test_key {
+        let key = dir.join("key.pem");
+        if !key.exists() {
+            let valid_from = Date::parse("2020-01-01").expect("a valid date");
+            let valid_until = Date::parse("2049-12-31").expect("a valid date");
+            keys::generate_test_material(dir, "seloste", valid_from, valid_until)?;
+            out(format!(
+                "made a TEST signing key and certificate in {} (trust anchor: {})",
+                dir.display(),
+                dir.join("ca.pem").display()
+            ))?;
+        }
+        let identity = Identity::load(&key, &dir.join("cert.pem"), None, time)?;
+        return Ok(KeySource::One(Arc::new(Signer { identity, time, tsa: args.tsa.tsa() })));
+    }
+    if args.sign {
+        return Ok(KeySource::per_organisation(time, args.tsa.tsa(), args.tsa.timeout()));
+    }
+    if args.tsa.tsa.is_some() {
+        return Err(Error::Usage(
+            "--tsa timestamps signatures: sign with --key and --cert, --sign or --test-key".into(),
+        )
+        .into());
+    }
+    Ok(KeySource::None)
+}

@@ -1,0 +1,32 @@
+//! Checking an RFC 3161 timestamp token: what the TSA client and the verifier both do.
+
+use std::time::SystemTime;
+
+use der::Decode;
+
+use super::asn1::{MessageImprint, TstInfo};
+use super::certs::common_name;
+use super::oid::ID_CT_TST_INFO;
+use super::path::{TrustStore, Usage, check_time_stamping_usage};
+use super::signed_data::{self, Content};
+use super::verdict::{Check, Invalid, TokenInfo, rejected};
+
+/// Checks an RFC 3161 token: its imprint is `imprint`, its TSA signature verifies, the
+/// TSA certificate is a critical-timeStamping one, and, with `trust`, the TSA chains to a
+/// trust anchor at the token's own time.
+pub fn check_token(token: &[u8], imprint: &MessageImprint, trust: Option<&TrustStore>) -> Check<TokenInfo> {
+    let checked = signed_data::check(token, Content::Embedded(ID_CT_TST_INFO), false)?;
+    let info = TstInfo::from_der(checked.content.as_deref().unwrap_or_default())
+        .map_err(|err| Invalid::Rejected(format!("the token's TSTInfo is malformed: {err}")))?;
+    if &info.message_imprint != imprint {
+        return rejected("the token stamps other data: its imprint is not the hash of what it should stamp");
+    }
+    let gen_time: SystemTime = info.gen_time.to_system_time();
+    match trust {
+        Some(trust) => trust
+            .validate(&checked.signer, &checked.certificates, gen_time, Usage::TimeStamping)
+            .map_err(|invalid| invalid.within("TSA"))?,
+        None => check_time_stamping_usage(&checked.signer)?,
+    }
+    Ok(TokenInfo { gen_time: info.gen_time, nonce: info.nonce, tsa: common_name(&checked.signer) })
+}

@@ -1,0 +1,402 @@
+//! The types of a record and an organisation file: the file format itself.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::source::Parsed;
+use crate::text::{Lang, Localized, Phrase};
+use crate::time::Date;
+
+/// A citation of a statute by its number, optionally narrowed to sections.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StatuteRef {
+    /// The statute's number as Finlex writes it: `417/2007`, or `(EU) 2016/679`.
+    pub number: String,
+    /// The cited sections: `24 §`, or per language when the words differ
+    /// (`{ fi: 24 § 1 mom. 25 kohta, sv: 24 § 1 mom. 25 punkten }`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sections: Option<Phrase>,
+    /// Set when a repealed statute is cited on purpose, e.g. for data collected under it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub historical: bool,
+}
+
+/// The long form of a citation, `{ number: ..., sections: ... }`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "StatuteCitation")]
+struct CitationFields {
+    /// The statute's number as Finlex writes it: `417/2007`, or `(EU) 2016/679`.
+    number: String,
+    /// The cited sections: `24 §`, or per language when the words differ.
+    #[serde(default)]
+    sections: Option<Phrase>,
+    /// Set when a repealed statute is cited on purpose, e.g. for data collected under it.
+    #[serde(default)]
+    historical: bool,
+}
+
+impl JsonSchema for StatuteRef {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StatuteRef".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let long_form = generator.subschema_for::<CitationFields>();
+        json_schema!({
+            "description": "A statute of the catalog, by its number (`417/2007`) or as `{ number, sections, historical }`.",
+            "anyOf": [{ "type": "string", "pattern": "^(\\(EU\\) )?[0-9]+/[0-9]{4}$" }, long_form]
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for StatuteRef {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CitationVisitor;
+        impl<'de> Visitor<'de> for CitationVisitor {
+            type Value = StatuteRef;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a statute number such as `417/2007`, or `{ number: 417/2007, sections: ... }`")
+            }
+            fn visit_str<E: de::Error>(self, number: &str) -> Result<StatuteRef, E> {
+                Ok(StatuteRef { number: number.trim().to_owned(), sections: None, historical: false })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<StatuteRef, A::Error> {
+                let fields = CitationFields::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(StatuteRef {
+                    number: fields.number.trim().to_owned(),
+                    sections: fields.sections,
+                    historical: fields.historical,
+                })
+            }
+        }
+        deserializer.deserialize_any(CitationVisitor)
+    }
+}
+
+/// Marks a file as a register's record, so a folder can also hold organisation files.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    Record,
+}
+
+/// Marks a file as an organisation file.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OrganisationKind {
+    Organisation,
+}
+
+/// One register: everything its privacy notice states.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// Always `record`.
+    pub kind: RecordKind,
+    /// The organisation file shared by this organisation's records, relative to this file.
+    pub organisation: PathBuf,
+    /// The register's identifier: lower-case letters, digits and hyphens. Output files are named after it.
+    pub id: String,
+    /// The languages the notice is published in.
+    pub languages: Vec<Lang>,
+    /// The register's name.
+    pub name: Localized,
+    pub document: DocumentInfo,
+    /// The task class code of the archive formation plan (AMS/TOS), e.g. `05 09 01`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_class: Option<String>,
+    /// The body of the organisation that keeps the register, e.g. the perusturvalautakunta.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller_body: Option<Localized>,
+    /// The person responsible for the register (rekisterin vastuuhenkilö).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responsible: Option<Person>,
+    /// The contact person for matters of the register (yhteyshenkilö).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Person>,
+    /// Purposes of the processing, one paragraph each.
+    pub purposes: Vec<Localized>,
+    pub legal_basis: LegalBasis,
+    /// Groups of people whose data the register holds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_subjects: Vec<Localized>,
+    /// Categories of personal data, in sub-registers (osarekisterit) where the register has them.
+    pub data_categories: Vec<DataGroup>,
+    /// Secrecy of the register's data and its legal grounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrecy: Option<Secrecy>,
+    /// Where the data come from.
+    pub sources: Vec<Localized>,
+    /// Whether giving the data is a statutory or contractual requirement, and what follows if it is not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obligation: Option<Localized>,
+    /// Regular disclosures and their recipients; none when empty, and the notice says so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disclosures: Vec<Disclosure>,
+    /// Transfers outside the EU/EEA; none when empty, and the notice says so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transfers: Vec<Transfer>,
+    /// Processors that handle the data on the controller's behalf (outsourced processing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub processors: Vec<Processor>,
+    /// Information systems that hold the register.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub systems: Vec<System>,
+    /// Paper material, if the register has any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual_material: Option<Localized>,
+    pub security: Security,
+    pub retention: Retention,
+    /// Automated decision-making and profiling, if used; when absent the notice states that neither is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automated_decisions: Option<Localized>,
+    /// Who signs this notice, when it differs from the organisation file's signer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<Signatory>,
+}
+
+/// The person whose electronic signature a signed notice carries, as the notice names them.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Signatory {
+    pub name: String,
+    pub title: Localized,
+}
+
+/// Where the organisation keeps its signing material. Paths are relative to the
+/// organisation file. A record never holds a key.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SigningFiles {
+    /// The PKCS#8 PEM private key.
+    pub key: PathBuf,
+    /// The signing certificate (PEM), optionally followed by its chain.
+    pub certificate: PathBuf,
+    /// More chain certificates (PEM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<PathBuf>,
+    /// The RFC 3161 timestamp authority's URL, for timestamped (PAdES B-T) signatures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tsa: Option<String>,
+}
+
+/// The notice document's own identity and history.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentInfo {
+    /// The document's date, printed in the title block.
+    pub date: Date,
+    /// The document or case number, e.g. `Dnro 123/00.01.00/2024`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Who drafted and who updated the notice, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryEntry {
+    pub event: HistoryEvent,
+    pub date: Date,
+    pub by: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HistoryEvent {
+    /// laadittu / upprättad
+    Drafted,
+    /// päivitetty / uppdaterad
+    Updated,
+}
+
+/// A person named in the notice, by name, by title, or both.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub title: Localized,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Phrase>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// A point of GDPR Art. 6(1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Art6 {
+    A,
+    B,
+    C,
+    D,
+    E,
+    F,
+}
+
+/// A point of GDPR Art. 9(2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Art9 {
+    A,
+    B,
+    C,
+    D,
+    E,
+    F,
+    G,
+    H,
+    I,
+    J,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegalBasis {
+    /// Points of GDPR Art. 6(1), e.g. `[c, e]`.
+    pub gdpr_art6: Vec<Art6>,
+    /// Points of GDPR Art. 9(2) when special categories of data are processed, e.g. `[g, h]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gdpr_art9: Vec<Art9>,
+    /// The statutes that require or govern the processing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statutes: Vec<StatuteRef>,
+    /// More about the basis, in the organisation's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Localized>,
+}
+
+/// A group of data categories; a sub-register (osarekisteri) when it has a name.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataGroup {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Localized>,
+    pub items: Vec<Localized>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Secrecy {
+    pub text: Localized,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statutes: Vec<StatuteRef>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Disclosure {
+    /// Who receives the data and what.
+    pub recipient: Localized,
+    /// On what ground, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<Localized>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statutes: Vec<StatuteRef>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    /// Where the data go: the country or international organisation.
+    pub destination: Localized,
+    /// The safeguard, e.g. an adequacy decision or standard contractual clauses.
+    pub safeguard: Localized,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Processor {
+    pub name: Phrase,
+    /// What the processor does with the data.
+    pub task: Localized,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct System {
+    pub name: Phrase,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Localized>,
+}
+
+/// The principles that protect the register, for electronic and for paper material.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Security {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub general: Vec<Localized>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub electronic: Vec<Localized>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub manual: Vec<Localized>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// How long the data are kept, or the criteria for it.
+    pub text: Vec<Localized>,
+}
+
+/// What every register of one organisation shares.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Organisation {
+    /// Always `organisation`.
+    pub kind: OrganisationKind,
+    pub name: Phrase,
+    /// The business id (Y-tunnus / FO-nummer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_id: Option<String>,
+    pub address: Phrase,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    /// The data protection officer; every public authority has one (GDPR Art. 37(1)(a)).
+    pub dpo: Person,
+    pub rights: RightsContact,
+    /// Who signs the organisation's notices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<Signatory>,
+    /// The signing key and certificate, for `render` and `batch` without `--key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<SigningFiles>,
+    /// The organisation's archive formation plan (AMS/TOS file), relative to this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive_plan: Option<PathBuf>,
+}
+
+/// Where a data subject turns to use their rights.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RightsContact {
+    /// The postal address requests are sent to.
+    pub address: Phrase,
+    /// Where the request forms are found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forms: Option<Localized>,
+}
+
+/// A record with the organisation file it refers to, each with its parsed source, so
+/// that every later stage can point at a line without reading the file again.
+#[derive(Clone, Debug)]
+pub struct Register {
+    pub path: PathBuf,
+    pub record: Record,
+    pub source: Parsed,
+    pub organisation_path: PathBuf,
+    pub organisation: Organisation,
+    pub organisation_source: Parsed,
+}
