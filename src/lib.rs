@@ -40,16 +40,39 @@ pub use output::Output;
 pub use record::Register;
 pub use render::Format;
 
+/// The archive's code lists and phrases in `lang`, from its templates; the title is left
+/// to be made per register.
+fn archive_words(texts: &compose::Texts, lang: text::Lang) -> Result<archive::Vocabulary, Error> {
+    let data = json!({ "years": "{years}" });
+    let text = |key: &str| texts.render(lang, &format!("archive.{key}"), &data);
+    Ok(archive::Vocabulary {
+        title: String::new(),
+        publicity: [text("publicity.1")?, text("publicity.2")?, text("publicity.3")?, text("publicity.4")?],
+        personal_data: [text("personal_data.1")?, text("personal_data.2")?, text("personal_data.3")?],
+        permanent: text("permanent")?,
+        years: text("years")?,
+        signed: text("signed")?,
+        unsigned: text("unsigned")?,
+    })
+}
+
 /// Everything loaded once per process: the compiled text templates, the statute
 /// catalog, the fonts and the layout.
 pub struct Engine {
     texts: compose::Texts,
     pdf: render::pdf::PdfRenderer,
+    /// The archive's words in each language, but for the title, which names the register.
+    archive_words: Vec<(text::Lang, archive::Vocabulary)>,
 }
 
 impl Engine {
     pub fn new(assets: &Assets) -> Result<Engine, Error> {
-        Ok(Engine { texts: compose::Texts::load(assets)?, pdf: render::pdf::PdfRenderer::load(assets)? })
+        let texts = compose::Texts::load(assets)?;
+        let archive_words = text::Lang::ALL
+            .into_iter()
+            .map(|lang| Ok((lang, archive_words(&texts, lang)?)))
+            .collect::<Result<_, Error>>()?;
+        Ok(Engine { texts, pdf: render::pdf::PdfRenderer::load(assets)?, archive_words })
     }
 
     /// The statute catalog the records are checked against and cite from.
@@ -127,17 +150,10 @@ impl Engine {
     /// The words the archive describes `register` with, in its first language.
     pub fn archive_vocabulary(&self, register: &Register) -> Result<archive::Vocabulary, Error> {
         let lang = register.record.languages[0];
-        let data = json!({ "register": register.record.name.get(lang), "years": "{years}" });
-        let text = |key: &str| self.texts.render(lang, &format!("archive.{key}"), &data);
-        Ok(archive::Vocabulary {
-            title: text("title")?,
-            publicity: [text("publicity.1")?, text("publicity.2")?, text("publicity.3")?, text("publicity.4")?],
-            personal_data: [text("personal_data.1")?, text("personal_data.2")?, text("personal_data.3")?],
-            permanent: text("permanent")?,
-            years: text("years")?,
-            signed: text("signed")?,
-            unsigned: text("unsigned")?,
-        })
+        let words = self.archive_words.iter().find(|(of, _)| *of == lang).map(|(_, words)| words.clone());
+        let data = json!({ "register": register.record.name.get(lang) });
+        let title = self.texts.render(lang, "archive.title", &data)?;
+        Ok(archive::Vocabulary { title, ..words.expect("words for every language") })
     }
 
     /// Produces every requested file of one register in memory, named

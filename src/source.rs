@@ -129,7 +129,7 @@ impl Parsed {
     /// values in serde's message are shortened, and never shown if they look like key
     /// material.
     pub fn typed<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_path_to_error::deserialize(self.tree.clone()).map_err(|err| {
+        serde_path_to_error::deserialize(&self.tree).map_err(|err| {
             let mut field = err.path().to_string();
             let message = redact(&err.inner().to_string());
             if let Some(unknown) = unknown_name(&message) {

@@ -61,6 +61,7 @@ impl Archive {
         let archive = Archive { root: root.to_owned() };
         let marker = root.join(MARKER);
         if marker.exists() {
+            crate::output::remove_stale(root);
             return Ok(archive);
         }
         std::fs::create_dir_all(root).map_err(|source| Error::io(root, "create the archive folder", source))?;
@@ -109,7 +110,6 @@ impl Archive {
         if self.latest_fingerprint(id).as_deref() == Some(entry.fingerprint) {
             return Ok(None);
         }
-        crate::output::remove_stale(&self.root);
         crate::output::remove_stale(&register_dir);
         if register_dir.symlink_metadata().is_ok_and(|metadata| !metadata.is_dir()) {
             return Err(archive_error(

@@ -54,7 +54,8 @@ impl PdfRenderer {
 
     /// Whether one of the fonts has a glyph for `c`.
     pub fn can_print(&self, c: char) -> bool {
-        self.fonts.iter().any(|font| font.info().coverage.contains(u32::from(c)))
+        // Every font has the printable ASCII letters; most of a notice is them.
+        matches!(c, ' '..='~') || self.fonts.iter().any(|font| font.info().coverage.contains(u32::from(c)))
     }
 
     /// Lays out and exports one document as PDF/A-2a and PDF/UA-1 at once.
