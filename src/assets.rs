@@ -1,7 +1,7 @@
-//! The files every notice is made from: the text templates, the statute catalog, the
-//! Typst layout and the fonts. They are compiled into the binary, so seloste runs the
-//! same from any folder; an organisation may point `--templates` at a folder of its own
-//! copies of the text files to change the wording.
+//! The files every notice is made from: the text templates, the statute catalog and the
+//! table of statute titles, the check's rules, the Typst layout and the fonts. They are
+//! compiled into the binary, so seloste runs the same from any folder; an organisation
+//! may point `--templates` at a folder of its own copies to change the wording.
 
 use std::path::Path;
 
@@ -10,6 +10,7 @@ use crate::source::{self, Limits};
 use crate::text::Lang;
 
 /// One asset file: the name it is reported by, and its content.
+#[derive(Clone)]
 pub struct Asset {
     pub name: String,
     pub text: String,
@@ -17,7 +18,17 @@ pub struct Asset {
 
 pub struct Assets {
     pub texts: Vec<(Lang, Asset)>,
+    /// The curated statute catalog.
     pub statutes: Asset,
+    /// An organisation's `statutes.yaml` from `--templates`: merged over the built-in
+    /// catalog entry by entry, never in place of it.
+    pub statute_overrides: Option<Asset>,
+    /// The official titles of every Finnish statute (Semantic Finlex, CC BY 4.0), gzip.
+    pub finlex: &'static [u8],
+    /// The rules for outdated bodies, terms and laws in free text.
+    pub lint_rules: Asset,
+    /// What the check asks of a notice beyond single fields.
+    pub checklist: Asset,
     pub layout: Asset,
     /// Font files, as bytes, in a fixed order.
     pub fonts: Vec<&'static [u8]>,
@@ -35,6 +46,10 @@ impl Assets {
         Assets {
             texts: vec![(Lang::Fi, embedded!("templates/fi.yaml")), (Lang::Sv, embedded!("templates/sv.yaml"))],
             statutes: embedded!("templates/statutes.yaml"),
+            statute_overrides: None,
+            finlex: include_bytes!("../data/finlex-statute-titles.tsv.gz"),
+            lint_rules: embedded!("templates/lint-rules.yaml"),
+            checklist: embedded!("templates/checklist.yaml"),
             layout: embedded!("templates/notice.typ"),
             fonts: vec![
                 include_bytes!("../fonts/LiberationSans-Regular.ttf"),
@@ -45,19 +60,36 @@ impl Assets {
         }
     }
 
-    /// Replaces each embedded template for which `dir` holds a file of the same name.
+    /// Every built-in template, by its file name, for `seloste templates export`.
+    pub fn files(&self) -> Vec<&Asset> {
+        let mut files: Vec<&Asset> = self.texts.iter().map(|(_, asset)| asset).collect();
+        files.extend([&self.statutes, &self.lint_rules, &self.checklist, &self.layout]);
+        files
+    }
+
+    /// Uses the templates `dir` holds instead of the built-in ones of the same name; a
+    /// `statutes.yaml` there adds to the built-in catalog rather than replacing it.
     pub fn with_templates_from(mut self, dir: &Path) -> Result<Assets, Error> {
         if !dir.is_dir() {
             let missing = std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder");
             return Err(Error::io(dir, "use as the templates folder", missing));
         }
-        let assets = self.texts.iter_mut().map(|(_, asset)| asset).chain([&mut self.statutes, &mut self.layout]);
-        for asset in assets {
-            let file_name = asset.name.trim_start_matches("templates/");
-            let path = dir.join(file_name);
-            if path.exists() {
-                asset.text = source::read(&path, &Limits::TEMPLATE)?.text;
-                asset.name = path.display().to_string();
+        let read = |asset: &Asset| -> Result<Option<Asset>, Error> {
+            let path = dir.join(asset.name.trim_start_matches("templates/"));
+            if !path.exists() {
+                return Ok(None);
+            }
+            Ok(Some(Asset { name: path.display().to_string(), text: source::read(&path, &Limits::TEMPLATE)?.text }))
+        };
+        self.statute_overrides = read(&self.statutes)?;
+        let replaced = self.texts.iter_mut().map(|(_, asset)| asset).chain([
+            &mut self.lint_rules,
+            &mut self.checklist,
+            &mut self.layout,
+        ]);
+        for asset in replaced {
+            if let Some(own) = read(asset)? {
+                *asset = own;
             }
         }
         Ok(self)

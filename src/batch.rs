@@ -10,21 +10,21 @@ use std::time::SystemTime;
 
 use crate::archive::plan::TaskClass;
 use crate::archive::{Archive, Archiving, Entry, Prepared, Vocabulary};
-use crate::error::{Diagnostic, Error};
+use crate::error::{Diagnostic, Error, Severity};
 use crate::record::Register;
 use crate::record::load::RECORD;
 use crate::sign::{KeySource, Signer};
 use crate::source::{self, Limits};
-use crate::{Engine, Format, LangForm};
+use crate::{Checked, Engine, Format, LangForm};
 
 /// What a batch did with one file.
 #[derive(Debug)]
 pub enum Outcome {
     /// A record, rendered: how many notices (language forms), the files written, and the
     /// archived version if archiving.
-    Rendered { id: String, notices: usize, files: Vec<PathBuf>, version: Option<String> },
+    Rendered { id: String, notices: usize, files: Vec<PathBuf>, version: Option<String>, warnings: Vec<Diagnostic> },
     /// A record whose content is the same as its newest archived version: nothing written.
-    Unchanged { id: String },
+    Unchanged { id: String, warnings: Vec<Diagnostic> },
     /// A record that failed; nothing was written for it.
     Failed(Error),
     /// Not a record: an organisation file, or data of some other kind.
@@ -43,6 +43,14 @@ impl Report {
 
     pub fn failed(&self) -> usize {
         self.count(|outcome| matches!(outcome, Outcome::Failed(_)))
+    }
+
+    /// Every warning the check gave a record that was rendered or found unchanged.
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.outcomes.iter().flat_map(|(_, outcome)| match outcome {
+            Outcome::Rendered { warnings, .. } | Outcome::Unchanged { warnings, .. } => warnings.as_slice(),
+            _ => &[],
+        })
     }
 }
 
@@ -86,6 +94,35 @@ pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     }
     found.sort();
     Ok(found)
+}
+
+/// Files given on a command line, sorted into records and the rest.
+#[derive(Debug, Default)]
+pub struct Given {
+    pub records: Vec<PathBuf>,
+    /// The files of another kind, each with why it is not a record.
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// The records among `paths` (files, or folders searched as `batch` does), in order, and
+/// the files given that are of another kind.
+pub fn records_among(paths: &[PathBuf]) -> Result<Given, Error> {
+    let Given { mut records, mut skipped } = Given::default();
+    for path in paths {
+        if path.is_dir() {
+            for file in discover(path)? {
+                if let Found::Record { .. } = classify(&file) {
+                    records.push(file);
+                }
+            }
+            continue;
+        }
+        match classify(path) {
+            Found::Other(Outcome::Skipped { reason }) => skipped.push((path.clone(), reason)),
+            _ => records.push(path.clone()),
+        }
+    }
+    Ok(Given { records, skipped })
 }
 
 /// Every record under `dir` with its register id, for asking the archive which are missing.
@@ -349,6 +386,8 @@ enum Step {
 struct Store {
     id: String,
     notices: usize,
+    /// What the check said of the record short of an error.
+    warnings: Vec<Diagnostic>,
     outputs: Vec<crate::output::Output>,
     archive: Option<ArchiveEntry>,
 }
@@ -387,7 +426,7 @@ impl Store {
         };
         let files = staged.commit()?;
         let version = prepared.map(Prepared::commit).transpose()?;
-        Ok(Outcome::Rendered { id: self.id, notices: self.notices, files, version })
+        Ok(Outcome::Rendered { id: self.id, notices: self.notices, files, version, warnings: self.warnings })
     }
 }
 
@@ -399,14 +438,16 @@ fn process(
     keys: &Mutex<KeySource>,
     archiving: Option<&Mutex<Archiving>>,
 ) -> Result<Step, Error> {
-    let register = engine.load(path)?;
+    let Checked { register, findings } = engine.load_checked(path)?;
+    let warnings: Vec<Diagnostic> =
+        findings.into_iter().filter(|finding| finding.severity == Severity::Warning).collect();
     let signer = lock(keys).for_register(&register)?;
     let id = register.record.id.clone();
     let (forms, formats) = (options.forms, options.formats);
     let notices = engine.forms_for(&register, forms)?.len();
     let Some(archiving) = archiving else {
         let outputs = engine.produce(&register, forms, formats, signer.as_deref())?;
-        return Ok(Step::Store(Box::new(Store { id, notices, outputs, archive: None })));
+        return Ok(Step::Store(Box::new(Store { id, notices, warnings, outputs, archive: None })));
     };
     let class = lock(archiving).task_class(&register)?;
     let signer_name = signer.as_ref().map(|signer| signer.identity.common_name());
@@ -419,7 +460,7 @@ fn process(
         (archiving.now, archiving.archive.latest_fingerprint(&id).as_deref() == Some(fingerprint.as_str()))
     };
     if unchanged {
-        return Ok(Step::Done(Outcome::Unchanged { id }));
+        return Ok(Step::Done(Outcome::Unchanged { id, warnings }));
     }
     let outputs = engine.render_forms(&register, &documents, formats, signer.as_deref())?;
     // Registers have folders of their own, so versions of different registers never
@@ -427,5 +468,5 @@ fn process(
     let archive = lock(archiving).archive.clone();
     let vocabulary = engine.archive_vocabulary(&register)?;
     let archive = Some(ArchiveEntry { archive, register, class, vocabulary, fingerprint, signer, now });
-    Ok(Step::Store(Box::new(Store { id, notices, outputs, archive })))
+    Ok(Step::Store(Box::new(Store { id, notices, warnings, outputs, archive })))
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::assets::Assets;
 use crate::error::Error;
 use crate::record::{Art6, Art9, HistoryEvent, Person, Register, StatuteRef};
-use crate::statutes::StatuteCatalog;
+use crate::statutes::{Entries, StatuteCatalog};
 use crate::text::{Lang, Localized};
 use crate::time::Date;
 
@@ -43,6 +43,14 @@ impl LangForm {
             LangForm::Fi => "fi",
             LangForm::Sv => "sv",
             LangForm::FiSv => "fi-sv",
+        }
+    }
+
+    /// The form of one language.
+    pub fn single(lang: Lang) -> LangForm {
+        match lang {
+            Lang::Fi => LangForm::Fi,
+            Lang::Sv => LangForm::Sv,
         }
     }
 
@@ -109,6 +117,9 @@ pub struct SignatureNote {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Section {
+    /// Which section this is (`controller`, `dpo`, ...), for the check; not printed.
+    #[serde(skip)]
+    pub key: String,
     /// `1`, `7.2`: computed here so that both renderers number alike.
     pub number: String,
     pub heading: String,
@@ -147,7 +158,8 @@ impl Texts {
     /// Compiles the text templates of every language and loads the statute catalog.
     /// Both languages must define the same texts, so a text never goes missing in one.
     pub fn load(assets: &Assets) -> Result<Texts, Error> {
-        let statutes = Arc::new(StatuteCatalog::load(&assets.statutes)?);
+        let statutes =
+            Arc::new(StatuteCatalog::load(&assets.statutes, assets.statute_overrides.as_ref(), assets.finlex)?);
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
         registry.register_escape_fn(handlebars::no_escape);
@@ -215,7 +227,13 @@ fn flatten(prefix: &str, tree: &Value, out: &mut BTreeMap<String, String>) -> Re
 /// Composes the notice of `register` in `form`. `signed_by` is given when the notice is
 /// rendered for signing: the certificate's name, used when neither the record nor the
 /// organisation file names the signer.
-pub fn compose(texts: &Texts, register: &Register, form: LangForm, signed_by: Option<&str>) -> Result<Document, Error> {
+pub fn compose(
+    texts: &Texts,
+    register: &Register,
+    own: Option<&Entries>,
+    form: LangForm,
+    signed_by: Option<&str>,
+) -> Result<Document, Error> {
     let record = &register.record;
     let organisation = &register.organisation;
     let primary = form.languages()[0];
@@ -225,7 +243,7 @@ pub fn compose(texts: &Texts, register: &Register, form: LangForm, signed_by: Op
     let mut subject = String::new();
     let mut org_lines: Vec<String> = Vec::new();
     for &lang in form.languages() {
-        let composer = Composer { texts, register, lang, data: context(register, lang) };
+        let composer = Composer { texts, register, own, lang, data: context(register, lang) };
         let mut part = composer.part()?;
         if let Some(certificate_name) = signed_by {
             part.signature = Some(composer.signature_note(certificate_name)?);
@@ -259,6 +277,12 @@ pub fn compose(texts: &Texts, register: &Register, form: LangForm, signed_by: Op
         },
         parts,
     })
+}
+
+/// What the consent texts of the templates need to be printed, for the check to compare
+/// them with a notice.
+pub fn consent_context() -> Value {
+    json!({ "consent": true })
 }
 
 /// The values a language's templates may use.
@@ -325,6 +349,8 @@ const SECTIONS: &[(&str, WriteSection)] = &[
 struct Composer<'a> {
     texts: &'a Texts,
     register: &'a Register,
+    /// The organisation's own statutes, cited before the catalog's.
+    own: Option<&'a Entries>,
     lang: Lang,
     data: Value,
 }
@@ -355,7 +381,7 @@ impl Composer<'_> {
     }
 
     fn cite(&self, citations: &[StatuteRef]) -> Vec<String> {
-        citations.iter().map(|citation| self.texts.statutes.cite(citation, self.lang)).collect()
+        citations.iter().map(|citation| self.texts.statutes.cite(citation, self.lang, self.own)).collect()
     }
 
     fn field(&self, label: &str, lines: Vec<String>) -> Result<Option<Field>, Error> {
@@ -374,7 +400,7 @@ impl Composer<'_> {
             None => title.to_owned(),
         }];
         lines.extend(person.address.as_ref().map(|address| address.get(self.lang).to_owned()));
-        lines.extend(person.phone.clone());
+        lines.extend(person.phone.as_ref().map(|phone| phone.get(self.lang).to_owned()));
         lines.extend(person.email.clone());
         lines
     }
@@ -382,7 +408,7 @@ impl Composer<'_> {
     /// One language's whole text: its sections in the order of [`SECTIONS`], numbered.
     fn part(&self) -> Result<Part, Error> {
         let mut sections = Vec::new();
-        for (heading, write) in SECTIONS {
+        for (key, write) in SECTIONS {
             let Some(body) = write(self)? else { continue };
             let number = (sections.len() + 1).to_string();
             let subsections = body
@@ -390,6 +416,7 @@ impl Composer<'_> {
                 .into_iter()
                 .enumerate()
                 .map(|(index, (heading, blocks))| Section {
+                    key: format!("{key}.{}", index + 1),
                     number: format!("{number}.{}", index + 1),
                     heading,
                     blocks,
@@ -397,8 +424,9 @@ impl Composer<'_> {
                 })
                 .collect();
             sections.push(Section {
+                key: (*key).to_owned(),
                 number,
-                heading: self.text(&format!("headings.{heading}"))?,
+                heading: self.text(&format!("headings.{key}"))?,
                 blocks: body.blocks,
                 subsections,
             });
@@ -429,7 +457,7 @@ impl Composer<'_> {
             self.field("name", vec![organisation.name.get(self.lang).to_owned()])?,
             self.field("body", record.controller_body.iter().map(|body| self.local(body)).collect())?,
             self.field("address", vec![organisation.address.get(self.lang).to_owned()])?,
-            self.field("phone", organisation.phone.iter().cloned().collect())?,
+            self.field("phone", organisation.phone.iter().map(|phone| phone.get(self.lang).to_owned()).collect())?,
             self.field("email", organisation.email.iter().cloned().collect())?,
             self.field("website", organisation.website.iter().cloned().collect())?,
             self.field("business_id", organisation.business_id.iter().cloned().collect())?,
@@ -450,7 +478,8 @@ impl Composer<'_> {
     }
 
     fn dpo(&self) -> Result<Option<Body>, Error> {
-        let dpo = self.field("dpo", self.person_lines(&self.register.organisation.dpo))?;
+        let Some(dpo) = &self.register.organisation.dpo else { return Ok(None) };
+        let dpo = self.field("dpo", self.person_lines(dpo))?;
         Ok(Body::of(vec![Block::Fields { rows: dpo.into_iter().collect() }]))
     }
 

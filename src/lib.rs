@@ -29,7 +29,9 @@ pub mod timestamp;
 pub mod verify;
 pub mod xml;
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 
@@ -56,13 +58,32 @@ fn archive_words(texts: &compose::Texts, lang: text::Lang) -> Result<archive::Vo
     })
 }
 
+/// What an organisation adds to the checks and the citations of its notices, from the
+/// files its organisation file names.
+#[derive(Default)]
+struct OrganisationExtras {
+    statutes: Option<statutes::Entries>,
+    rules: Option<check::lint::Rules>,
+}
+
+/// A loaded register that passed the check, with what the check said short of an error.
+pub struct Checked {
+    pub register: Register,
+    /// Warnings and notes, every one.
+    pub findings: Vec<Diagnostic>,
+}
+
 /// Everything loaded once per process: the compiled text templates, the statute
-/// catalog, the fonts and the layout.
+/// catalog, the check's rules, the fonts and the layout.
 pub struct Engine {
     texts: compose::Texts,
     pdf: render::pdf::PdfRenderer,
     /// The archive's words in each language, but for the title, which names the register.
     archive_words: Vec<(text::Lang, archive::Vocabulary)>,
+    rules: check::lint::Rules,
+    checklist: check::completeness::Checklist,
+    /// Each organisation's own statutes and rules, read once per organisation file.
+    extras: Mutex<HashMap<PathBuf, Arc<OrganisationExtras>>>,
 }
 
 impl Engine {
@@ -72,7 +93,70 @@ impl Engine {
             .into_iter()
             .map(|lang| Ok((lang, archive_words(&texts, lang)?)))
             .collect::<Result<_, Error>>()?;
-        Ok(Engine { texts, pdf: render::pdf::PdfRenderer::load(assets)?, archive_words })
+        let rules = check::lint::Rules::parse(Path::new(&assets.lint_rules.name), &assets.lint_rules.text)?;
+        let checklist = check::completeness::Checklist::parse(&assets.checklist.name, &assets.checklist.text)?;
+        Ok(Engine {
+            texts,
+            pdf: render::pdf::PdfRenderer::load(assets)?,
+            archive_words,
+            rules,
+            checklist,
+            extras: Mutex::default(),
+        })
+    }
+
+    /// The organisation's own statutes and rules, read on its first register.
+    fn extras(&self, register: &Register) -> Result<Arc<OrganisationExtras>, Error> {
+        let mut cache = self.extras.lock().unwrap_or_else(|poison| poison.into_inner());
+        if let Some(extras) = cache.get(&register.organisation_path) {
+            return Ok(Arc::clone(extras));
+        }
+        let base = register.organisation_path.parent().unwrap_or(Path::new("."));
+        let organisation = &register.organisation;
+        let statutes =
+            organisation.statutes.as_ref().map(|path| statutes::Entries::load_own(&base.join(path))).transpose()?;
+        let rules_path = organisation.check.as_ref().and_then(|settings| settings.rules.as_ref());
+        let rules = rules_path.map(|path| check::lint::Rules::load(&base.join(path))).transpose()?;
+        let extras = Arc::new(OrganisationExtras { statutes, rules });
+        cache.insert(register.organisation_path.clone(), Arc::clone(&extras));
+        Ok(extras)
+    }
+
+    /// Every finding of the check about a loaded register, errors included: the record's
+    /// fields and texts, and the notice composed in each declared language.
+    pub fn check(&self, register: &Register) -> Result<Vec<Diagnostic>, Error> {
+        let extras = self.extras(register)?;
+        let mut rules = vec![&self.rules];
+        rules.extend(extras.rules.as_ref());
+        let printable = |c: char| self.pdf.can_print(c);
+        let context = check::Context {
+            register,
+            statutes: self.statutes(),
+            own_statutes: extras.statutes.as_ref(),
+            rules: &rules,
+            printable: &printable,
+        };
+        let mut findings = check::check_register(&context);
+        findings.extend(check::completeness::record_points(&self.checklist, register));
+        if !findings.iter().any(Diagnostic::is_error) {
+            let forms: Vec<LangForm> = register.record.languages.iter().map(|lang| LangForm::single(*lang)).collect();
+            let documents = self.compose_forms(register, &forms, None)?;
+            let documents: Vec<&Document> = documents.iter().map(|(_, document)| document).collect();
+            let consent =
+                |lang| self.texts.render(lang, "rights.consent", &compose::consent_context()).unwrap_or_default();
+            findings.extend(check::check_notice(&self.checklist, register, &documents, &consent));
+        }
+        let known = check::known_rules(&self.checklist, &rules);
+        Ok(check::accept(register, &known, findings))
+    }
+
+    /// Loads a record and its organisation file, then checks them: every error found is
+    /// reported at once; warnings and notes come with the register.
+    pub fn load_checked(&self, path: &Path) -> Result<Checked, Error> {
+        let register = record::load::load_register(path)?;
+        let (errors, findings): (Vec<Diagnostic>, Vec<Diagnostic>) =
+            self.check(&register)?.into_iter().partition(Diagnostic::is_error);
+        if errors.is_empty() { Ok(Checked { register, findings }) } else { Err(Error::Input(errors)) }
     }
 
     /// The statute catalog the records are checked against and cite from.
@@ -80,21 +164,26 @@ impl Engine {
         self.texts.statutes()
     }
 
-    /// Loads a record and its organisation file, then checks them: every error found is
-    /// reported at once.
+    /// Every finding about the record at `path`: what stops it from loading, or what the
+    /// check says of it.
+    pub fn check_file(&self, path: &Path) -> Vec<Diagnostic> {
+        let found = record::load::load_register(path).and_then(|register| self.check(&register));
+        match found {
+            Ok(findings) => findings,
+            Err(Error::Input(diagnostics)) => diagnostics,
+            Err(other) => vec![Diagnostic::error("file.read", path, "", other.to_string())],
+        }
+    }
+
+    /// Loads and checks a record, keeping only the register; see [`Engine::load_checked`].
     pub fn load(&self, path: &Path) -> Result<Register, Error> {
-        let register = record::load::load_register(path)?;
-        let printable = |c: char| self.pdf.can_print(c);
-        let errors: Vec<Diagnostic> = check::check_register(&register, self.statutes(), &printable)
-            .into_iter()
-            .filter(Diagnostic::is_error)
-            .collect();
-        if errors.is_empty() { Ok(register) } else { Err(Error::Input(errors)) }
+        self.load_checked(path).map(|checked| checked.register)
     }
 
     /// `signed_by` names the signing certificate when the notice is rendered for signing.
     pub fn compose(&self, register: &Register, form: LangForm, signed_by: Option<&str>) -> Result<Document, Error> {
-        compose::compose(&self.texts, register, form, signed_by)
+        let extras = self.extras(register)?;
+        compose::compose(&self.texts, register, extras.statutes.as_ref(), form, signed_by)
     }
 
     pub fn render(&self, document: &Document, format: Format, ident: &str) -> Result<Vec<u8>, Error> {

@@ -198,8 +198,8 @@ fn record_loading_never_panics() {
             organisation: organisation.clone(),
             organisation_source: organisation_source.clone(),
         };
-        let errors = seloste::check::check_register(&register, engine().statutes(), &|_| true);
-        if errors.iter().all(|finding| !finding.is_error()) {
+        let Ok(findings) = engine().check(&register) else { return Ok(()) };
+        if findings.iter().all(|finding| !finding.is_error()) {
             for form in LangForm::defaults(&register.record.languages) {
                 let _ = engine().compose(&register, form, None);
             }

@@ -80,7 +80,7 @@ fn pdf_text_holds_name_controller_document_type_page_marker_and_statute_titles()
                 };
                 assert!(text.contains(doc_type), "{id} {form:?}: {doc_type} missing");
                 for citation in &register.record.legal_basis.statutes {
-                    let cited = normalise(&engine.statutes().cite(citation, lang));
+                    let cited = normalise(&engine.statutes().cite(citation, lang, None));
                     assert!(text.contains(&cited), "{id} {form:?}: statute {cited:?} missing");
                 }
             }

@@ -203,8 +203,13 @@ fn bag_info(
     let Described { register, class, vocabulary, version, now } = described;
     let first_language = register.record.languages[0];
     let organisation = register.organisation.name.get(first_language);
-    let contact =
-        register.organisation.dpo.email.clone().or_else(|| register.organisation.email.clone()).unwrap_or_default();
+    let contact = register
+        .organisation
+        .dpo
+        .as_ref()
+        .and_then(|dpo| dpo.email.clone())
+        .or_else(|| register.organisation.email.clone())
+        .unwrap_or_default();
     let retention = &class.notice.retention;
     let mut info = vec![
         ("Source-Organization".to_owned(), organisation.to_owned()),

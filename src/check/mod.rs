@@ -1,23 +1,43 @@
-//! The check stage: what a loaded register says, checked before anything is composed.
-//! Every rule runs and every finding is reported, as a compiler reports every error of
-//! a file, each with a stable rule id, the file, the field and its line.
+//! The check stage: what a loaded register says, checked before anything is published.
+//! Every rule runs and every finding is reported, as a compiler reports every error of a
+//! file, each with a stable rule id, a severity, the file, the field and its line, a
+//! message in English and, where one can be said, the fix.
 //!
-//! The rules are a table of small functions over the register ([`RULES`]), and text
-//! rules that see every text through [`walk`].
+//! - The rules over the whole record are a table of small functions ([`RULES`]).
+//! - The rules over each text ([`walk`] shows them every one): a text in every declared
+//!   language, characters a document can carry and the fonts can print, every cited
+//!   statute known and in force, statute citations in free text read right ([`crate::
+//!   statutes::citations`]), and the rules of [`lint`] (outdated bodies and terms, from data).
+//! - [`completeness`]: the composed notice answers every point of GDPR Art. 13 and 14.
+//!
+//! A finding accepted on purpose (`check: { accept: { <rule>: <reason> } }` in the record or
+//! the organisation file) is reported as a note with its reason.
 
+pub mod completeness;
+pub mod lint;
 pub mod walk;
 
-use crate::error::Diagnostic;
+use std::collections::BTreeMap;
+
+use crate::compose::Document;
+use crate::error::{Diagnostic, Severity};
 use crate::record::{Art6, Register};
 use crate::source::Parsed;
-use crate::statutes::StatuteCatalog;
+use crate::statutes::citations::{self, Issue};
+use crate::statutes::{Entries, Problem, StatuteCatalog};
 use crate::text::{Lang, Localized, Phrase};
+use completeness::Checklist;
+use lint::Rules;
 use walk::{File, Text, Visitor};
 
 /// What the rules are checked against.
 pub struct Context<'a> {
     pub register: &'a Register,
     pub statutes: &'a StatuteCatalog,
+    /// The organisation's own statutes, if it has a file of them.
+    pub own_statutes: Option<&'a Entries>,
+    /// The rules over free text: the built-in ones, and the organisation's own.
+    pub rules: &'a [&'a Rules],
     /// Whether the notice's fonts can print a character.
     pub printable: &'a dyn Fn(char) -> bool,
 }
@@ -30,7 +50,7 @@ impl Context<'_> {
         }
     }
 
-    /// An error about a field of the record.
+    /// A finding about a field of the record.
     fn error(&self, rule: &str, field: &str, message: impl Into<String>) -> Diagnostic {
         self.register.source.error(rule, field, message)
     }
@@ -40,21 +60,129 @@ impl Context<'_> {
 type Rule = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
 /// The rules that span fields of a record, in the order their findings are reported.
-const RULES: &[Rule] = &[id_form, declared_languages, legal_basis, required_lists, texts];
+const RULES: &[Rule] = &[id_form, declared_languages, legal_basis, required_lists, dpo, texts];
 
-/// Every finding of every rule about `register`. `printable` tells whether the notice's
-/// fonts can print a character.
-pub fn check_register(
-    register: &Register,
-    statutes: &StatuteCatalog,
-    printable: &dyn Fn(char) -> bool,
-) -> Vec<Diagnostic> {
-    let context = Context { register, statutes, printable };
+/// The ids of the rules of this module, for telling an accepted rule from a mistyped one.
+const RULE_IDS: &[&str] = &[
+    "record.id",
+    "record.languages",
+    "record.required",
+    "legal-basis.art6",
+    "legal-basis.art6-f",
+    "gdpr.dpo",
+    "text.language-missing",
+    "text.control-character",
+    "text.unprintable-character",
+    "statute.unknown",
+    "statute.repealed",
+    "statute.moved",
+    "statute.no-title",
+    "citation.eu-form",
+    "citation.year-first",
+    "citation.swapped",
+    "citation.unknown",
+    "citation.title-mismatch",
+    "citation.repealed",
+];
+
+/// What `seloste check --format json` writes: every finding, and how many of each.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Report {
+    /// Records checked.
+    pub records: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    /// Every finding, by file and line.
+    pub findings: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// The report of `findings` about `records` records; a finding about an organisation
+    /// file that several records share is told once.
+    pub fn new(records: usize, mut findings: Vec<Diagnostic>) -> Report {
+        findings.sort_by(|a, b| (&a.file, a.line, &a.field, &a.rule).cmp(&(&b.file, b.line, &b.field, &b.rule)));
+        findings.dedup();
+        let count = |severity| findings.iter().filter(|finding| finding.severity == severity).count();
+        Report {
+            records,
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            notes: count(Severity::Note),
+            findings,
+        }
+    }
+}
+
+/// Every finding of every rule about `register`, before any acceptance.
+pub fn check_register(context: &Context<'_>) -> Vec<Diagnostic> {
     let mut findings = Vec::new();
     for rule in RULES {
-        rule(&context, &mut findings);
+        rule(context, &mut findings);
     }
     findings
+}
+
+/// Every point of GDPR Art. 13 and 14 the composed `documents` leave unanswered.
+pub fn check_notice(
+    checklist: &Checklist,
+    register: &Register,
+    documents: &[&Document],
+    consent_text: &dyn Fn(Lang) -> String,
+) -> Vec<Diagnostic> {
+    completeness::check(checklist, register, documents, consent_text)
+}
+
+/// Turns the findings the record or the organisation accepts into notes with the reason,
+/// and reports an accepted rule id that names no rule, at its line.
+pub fn accept(register: &Register, known: &[&str], findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut accepted: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut unknown = Vec::new();
+    let settings = [
+        (&register.organisation_source, register.organisation.check.as_ref()),
+        (&register.source, register.record.check.as_ref()),
+    ];
+    for (source, settings) in settings {
+        for (rule, reason) in settings.iter().flat_map(|settings| &settings.accept) {
+            if known.contains(&rule.as_str()) {
+                accepted.insert(rule, reason);
+            } else {
+                let field = format!("check.accept.{rule}");
+                let mut diagnostic = source.error(
+                    "check.accept",
+                    &field,
+                    format!("`{}` is not a rule of seloste check", crate::source::excerpt(rule)),
+                );
+                if let Some(near) =
+                    known.iter().max_by(|a, b| strsim::jaro_winkler(rule, a).total_cmp(&strsim::jaro_winkler(rule, b)))
+                {
+                    diagnostic = diagnostic.with_hint(format!("did you mean `{near}`?"));
+                }
+                unknown.push(diagnostic);
+            }
+        }
+    }
+    let mut findings: Vec<Diagnostic> = findings
+        .into_iter()
+        .map(|finding| match accepted.get(finding.rule.as_str()) {
+            Some(reason) if finding.severity != Severity::Note => Diagnostic {
+                severity: Severity::Note,
+                message: format!("{} (accepted: {reason})", finding.message),
+                ..finding
+            },
+            _ => finding,
+        })
+        .collect();
+    findings.extend(unknown);
+    findings
+}
+
+/// Every rule id the check can report, with the rules from data.
+pub fn known_rules<'a>(checklist: &'a Checklist, rules: &'a [&'a Rules]) -> Vec<&'a str> {
+    let mut known: Vec<&str> = RULE_IDS.to_vec();
+    known.extend(checklist.rules());
+    known.extend(rules.iter().flat_map(|rules| rules.ids()));
+    known
 }
 
 fn id_form(context: &Context<'_>, findings: &mut Vec<Diagnostic>) {
@@ -135,21 +263,43 @@ fn required_lists(context: &Context<'_>, findings: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The rules that look at each text: every declared language present, every statute
-/// cited known and in force.
+/// Every public authority has a data protection officer (GDPR Art. 37(1)(a)), and the
+/// notice gives their contact details (Art. 13(1)(b), 14(1)(b)).
+fn dpo(context: &Context<'_>, findings: &mut Vec<Diagnostic>) {
+    let organisation = &context.register.organisation_source;
+    match &context.register.organisation.dpo {
+        None => findings.push(
+            organisation
+                .error("gdpr.dpo", "dpo", "the organisation names no data protection officer (GDPR Art. 37(1)(a), 13(1)(b), 14(1)(b))")
+                .with_hint("add `dpo: { title: { fi: Tietosuojavastaava, sv: Dataskyddsombud }, email: ... }` to the organisation file"),
+        ),
+        Some(dpo) if dpo.email.is_none() && dpo.phone.is_none() && dpo.address.is_none() => findings.push(
+            organisation
+                .error("gdpr.dpo", "dpo", "the data protection officer has no contact details (GDPR Art. 13(1)(b), 14(1)(b))")
+                .with_hint("give at least an e-mail address or a phone number"),
+        ),
+        Some(_) => {}
+    }
+}
+
+/// The rules that look at each text.
 fn texts(context: &Context<'_>, findings: &mut Vec<Diagnostic>) {
     let mut rules = TextRules { context, findings };
     walk::walk_record(&context.register.record, &mut rules);
     walk::walk_organisation(&context.register.organisation, &mut rules);
 }
 
-/// The strings of a text, each with its language when it is given per language.
-fn strings<'t>(text: &Text<'t>) -> Vec<(Option<Lang>, &'t str)> {
+/// The strings of a text, each with the languages it is read in: its own when given per
+/// language, every declared language when it is the same in all.
+fn strings<'t>(text: &Text<'t>, declared: &[Lang]) -> Vec<(Option<Lang>, Vec<Lang>, &'t str)> {
     match text {
-        Text::Localized(texts) => texts.texts().map(|(lang, text)| (Some(lang), text)).collect(),
-        Text::Phrase(phrase) => phrase.texts(),
-        Text::Plain(text) => vec![(None, *text)],
-        Text::Statute(citation) => vec![(None, citation.number.as_str())],
+        Text::Localized(texts) => texts.texts().map(|(lang, text)| (Some(lang), vec![lang], text)).collect(),
+        Text::Phrase(Phrase::PerLanguage(texts)) => {
+            texts.texts().map(|(lang, text)| (Some(lang), vec![lang], text)).collect()
+        }
+        Text::Phrase(Phrase::Same(text)) => vec![(None, declared.to_vec(), text.as_str())],
+        Text::Plain(text) => vec![(None, declared.to_vec(), *text)],
+        Text::Statute(citation) => vec![(None, Vec::new(), citation.number.as_str())],
     }
 }
 
@@ -208,25 +358,133 @@ impl TextRules<'_, '_> {
             }
         }
     }
+
+    /// A structured citation: known, in force, its sections where they are, its title known.
+    fn statute(&mut self, file: File, field: &str, citation: &crate::record::StatuteRef) {
+        let statutes = self.context.statutes;
+        let declared = &self.context.register.record.languages;
+        for problem in statutes.problems(citation, self.context.own_statutes, declared) {
+            let rule = match &problem {
+                Problem::Unknown { .. } => "statute.unknown",
+                Problem::Repealed { .. } => "statute.repealed",
+                Problem::Moved { .. } => "statute.moved",
+                Problem::NoTitle { .. } => "statute.no-title",
+            };
+            let mut diagnostic = self.error(file, rule, field, statutes.describe(&citation.number, &problem));
+            match &problem {
+                Problem::Unknown { guess: Some(guess) } => diagnostic = diagnostic.with_replacement(guess.clone()),
+                Problem::Repealed { in_force: Some(in_force), .. } => {
+                    diagnostic = diagnostic.with_replacement(in_force.clone())
+                }
+                Problem::Moved { to, .. } => diagnostic = diagnostic.with_replacement(to.clone()),
+                _ => {}
+            }
+            self.findings.push(diagnostic);
+        }
+    }
+
+    /// Statute citations in free text, read as a reader would.
+    fn citations(&mut self, file: File, field: &str, text: &str) {
+        let statutes = self.context.statutes;
+        for citation in citations::find(text, statutes) {
+            let written = crate::source::excerpt(&citation.written);
+            let (rule, message, replacement) = match (&citation.issue, &citation.number) {
+                (Some(Issue::EuForm), Some(number)) => (
+                    "citation.eu-form",
+                    format!("`{written}` cites an EU act the way it is not cited; write `{number}`"),
+                    Some(number.clone()),
+                ),
+                (Some(Issue::YearFirst), Some(number)) => (
+                    "citation.year-first",
+                    format!("`{written}` writes the year first; the statute is `{number}`"),
+                    Some(number.clone()),
+                ),
+                (Some(Issue::Swapped), Some(number)) => (
+                    "citation.swapped",
+                    format!("`{written}` has the number and the year swapped; the statute is `{number}`"),
+                    Some(number.clone()),
+                ),
+                (Some(Issue::Unknown), _) => {
+                    ("citation.unknown", format!("no statute has the number `{written}`"), None)
+                }
+                (Some(Issue::TitleMismatch { better }), Some(number)) => {
+                    let title = statutes
+                        .find(number, self.context.own_statutes)
+                        .map(|known| known.title.get(Lang::Fi).to_owned());
+                    let mut message =
+                        format!("the words before `{written}` do not name its statute, {}", title.unwrap_or_default());
+                    if let Some(better) = better {
+                        let title = statutes
+                            .find(better, None)
+                            .map(|known| known.title.get(Lang::Fi).to_owned())
+                            .unwrap_or_default();
+                        message.push_str(&format!("; did you mean {better} ({title})?"));
+                    }
+                    ("citation.title-mismatch", message, better.clone())
+                }
+                (None, Some(number)) => {
+                    match statutes.find(number, self.context.own_statutes).and_then(|known| known.repealed) {
+                        Some(repeal) => {
+                            let in_force = statutes.in_force(number).unwrap_or_else(|| repeal.by.clone());
+                            let title = statutes
+                                .find(&in_force, None)
+                                .map(|known| known.title.get(Lang::Fi).to_owned())
+                                .unwrap_or_default();
+                            (
+                                "citation.repealed",
+                                format!(
+                                    "the text cites {number}, repealed on {}; in force today: {in_force} ({title})",
+                                    repeal.date.finnish()
+                                ),
+                                Some(in_force),
+                            )
+                        }
+                        None => continue,
+                    }
+                }
+                _ => continue,
+            };
+            let mut diagnostic = self.error(file, rule, field, message).with_severity(Severity::Warning);
+            if let Some(replacement) = replacement {
+                diagnostic = diagnostic.with_hint(format!("write `{replacement}`")).with_replacement(replacement);
+            }
+            self.findings.push(diagnostic);
+        }
+    }
+
+    /// The rules from data over a text in the languages it is read in.
+    fn lint(&mut self, file: File, field: &str, languages: &[Lang], text: &str) {
+        for rules in self.context.rules {
+            for &lang in languages {
+                for hit in rules.hits(lang, field, text) {
+                    let diagnostic = lint::diagnostic(self.context.source(file), field, &hit);
+                    self.findings.push(diagnostic);
+                }
+            }
+        }
+    }
 }
 
 impl Visitor for TextRules<'_, '_> {
     fn visit(&mut self, file: File, field: &str, text: Text<'_>) {
-        for (lang, string) in strings(&text) {
+        let declared = self.context.register.record.languages.clone();
+        let free_text = matches!(text, Text::Localized(_) | Text::Phrase(_));
+        for (lang, read_in, string) in strings(&text, &declared) {
             let field = match lang {
                 Some(lang) => format!("{field}.{lang}"),
                 None => field.to_owned(),
             };
             self.characters(file, &field, string);
+            if !matches!(text, Text::Statute(_)) {
+                self.lint(file, &field, &read_in, string);
+            }
+            if free_text {
+                self.citations(file, &field, string);
+            }
         }
         match text {
             Text::Localized(texts) | Text::Phrase(Phrase::PerLanguage(texts)) => self.languages(file, field, texts),
-            Text::Statute(citation) => {
-                if let Err(message) = self.context.statutes.check_citation(&citation.number, citation.historical) {
-                    let diagnostic = self.error(file, "statute.citation", field, message);
-                    self.findings.push(diagnostic);
-                }
-            }
+            Text::Statute(citation) => self.statute(file, field, citation),
             Text::Phrase(Phrase::Same(_)) | Text::Plain(_) => {}
         }
     }

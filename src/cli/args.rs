@@ -39,6 +39,19 @@ pub enum Command {
         #[command(flatten)]
         signing: SigningArgs,
     },
+    /// Check records: GDPR Art. 13/14 completeness, statutes, outdated bodies and terms,
+    /// every text; prints every finding with its rule, severity and place.
+    #[command(
+        after_help = "Examples:\n  seloste check samples\n  seloste check records/huittinen-lastensuojelu.yaml --format json\n\nExit status: 0 when there is no error, 1 when there is, 2 for a usage error."
+    )]
+    Check {
+        /// Record files (YAML or JSON), or folders searched for records.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// `text` for people, `json` for machines (see `seloste schema findings`).
+        #[arg(long, value_enum, default_value = "text")]
+        format: ReportFormat,
+    },
     /// Render every record under a folder; goes on past bad records and reports them.
     #[command(
         after_help = "Examples:\n  seloste batch samples -o out\n  seloste batch samples -o out --test-key out/test-key\n\nOrganisation files and other data in the folder are recognised by their `kind` and skipped.\nExits with status 1 if any record failed."
@@ -114,7 +127,7 @@ pub enum Command {
     Archive(ArchiveCommand),
     /// Print the JSON Schema of a record (or of an organisation file), for editors.
     #[command(
-        after_help = "Example:\n  seloste schema > record.schema.json\n  seloste schema organisation > organisation.schema.json"
+        after_help = "Example:\n  seloste schema > record.schema.json\n  seloste schema organisation > organisation.schema.json\n  seloste schema findings > findings.schema.json"
     )]
     Schema {
         #[arg(value_enum, default_value = "record")]
@@ -224,9 +237,17 @@ pub enum FormatArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 pub enum SchemaOf {
     Record,
     Organisation,
+    /// The report `seloste check --format json` writes.
+    Findings,
 }
 
 /// Sorted, without repeats: the order and count of outputs never depend on the order of options.

@@ -8,12 +8,13 @@ use std::time::{Instant, SystemTime};
 
 use seloste::archive::{self, Archive, Archiving};
 use seloste::batch::{self, Options};
+use seloste::check::Report;
 use seloste::pkix::TrustStore;
 use seloste::sign::{Identity, KeySource, Signer, keys};
 use seloste::time::{Date, parse_time};
-use seloste::{Assets, Engine, Error, verify};
+use seloste::{Assets, Diagnostic, Engine, Error, verify};
 
-use super::args::{ArchiveCommand, Cli, Command, KeyArgs, OutputArgs, SchemaOf, SigningArgs, TsaArgs};
+use super::args::{ArchiveCommand, Cli, Command, KeyArgs, OutputArgs, ReportFormat, SchemaOf, SigningArgs, TsaArgs};
 use super::print::{self, Failure, Progress, out};
 
 /// Runs the command the user gave.
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let templates = cli.templates.as_deref();
     match cli.command {
         Command::Schema { of } => schema(of),
+        Command::Check { paths, format } => check(templates, &paths, format),
         Command::Render { records, output, signing } => render(templates, &records, &output, &signing),
         Command::Batch { dir, output, signing, archive, jobs, shard } => {
             let options =
@@ -52,9 +54,36 @@ fn schema(of: SchemaOf) -> Result<ExitCode, Failure> {
     let schema = match of {
         SchemaOf::Record => schemars::schema_for!(seloste::record::Record),
         SchemaOf::Organisation => schemars::schema_for!(seloste::record::Organisation),
+        SchemaOf::Findings => schemars::schema_for!(seloste::check::Report),
     };
     out(serde_json::to_string_pretty(&schema).unwrap_or_default())?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn check(templates: Option<&Path>, paths: &[PathBuf], format: ReportFormat) -> Result<ExitCode, Failure> {
+    let engine = engine(templates)?;
+    let batch::Given { records, skipped } = batch::records_among(paths)?;
+    let mut findings: Vec<Diagnostic> = Vec::new();
+    for path in &records {
+        findings.extend(engine.check_file(path));
+    }
+    let report = Report::new(records.len(), findings);
+    match format {
+        ReportFormat::Json => out(serde_json::to_string_pretty(&report).unwrap_or_default())?,
+        ReportFormat::Text => {
+            for (path, reason) in &skipped {
+                out(format!("skipped {}: {reason}", path.display()))?;
+            }
+            for finding in &report.findings {
+                out(print::finding(finding))?;
+            }
+            out(format!(
+                "{} records checked: {} errors, {} warnings, {} notes",
+                report.records, report.errors, report.warnings, report.notes
+            ))?;
+        }
+    }
+    Ok(if report.errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 fn render(
@@ -65,9 +94,17 @@ fn render(
 ) -> Result<ExitCode, Failure> {
     let engine = engine(templates)?;
     let mut keys = key_source(signing)?;
+    // Organisation files and archive plans given with the records (`render records/*.yaml`)
+    // are passed over with a note, as `batch` passes over them.
+    let batch::Given { records, skipped } = batch::records_among(records)?;
+    for (path, reason) in &skipped {
+        out(format!("skipped {}: {reason}", path.display()))?;
+    }
     let mut failed = 0;
-    for path in records {
-        let result = engine.load(path).and_then(|register| {
+    for path in &records {
+        let result = engine.load_checked(path).and_then(|checked| {
+            print::warnings(&checked.findings);
+            let register = checked.register;
             let signer = keys.for_register(&register)?;
             let outputs = engine.produce(&register, &output.forms(), &output.formats(), signer.as_deref())?;
             seloste::output::write_outputs(&output.output, &outputs)

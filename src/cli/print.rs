@@ -8,11 +8,11 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use seloste::Error;
 use seloste::batch::{Outcome, Report};
 use seloste::pkix::{Check, Signature};
 use seloste::time::format_time;
 use seloste::verify::Verified;
+use seloste::{Diagnostic, Error};
 
 /// Why a command stopped early.
 pub enum Failure {
@@ -44,18 +44,39 @@ pub fn out(line: impl std::fmt::Display) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A finding as a line (with its hint below): `warning: file:line: field `x`: message [rule]`.
+pub fn finding(diagnostic: &Diagnostic) -> String {
+    let text = diagnostic.to_string();
+    let (first, hint) = text.split_once('\n').map_or((text.as_str(), None), |(first, hint)| (first, Some(hint)));
+    let mut line = format!("{}: {first} [{}]", diagnostic.severity, diagnostic.rule);
+    if let Some(hint) = hint {
+        line.push('\n');
+        line.push_str(hint);
+    }
+    line
+}
+
 /// Prints an error: each diagnostic of an input error on a line of its own.
 pub fn error(err: &Error) {
     let mut stderr = io::stderr().lock();
     match err {
         Error::Input(diagnostics) => {
             for diagnostic in diagnostics {
-                let _ = writeln!(stderr, "{}: {diagnostic}", diagnostic.severity);
+                let _ = writeln!(stderr, "{}", finding(diagnostic));
             }
         }
         other => {
             let _ = writeln!(stderr, "error: {other}");
         }
+    }
+}
+
+/// Prints the warnings among what the check said short of an error; the notes are left to
+/// `seloste check`.
+pub fn warnings(diagnostics: &[Diagnostic]) {
+    let mut stderr = io::stderr().lock();
+    for diagnostic in diagnostics.iter().filter(|diagnostic| diagnostic.severity == seloste::Severity::Warning) {
+        let _ = writeln!(stderr, "{}", finding(diagnostic));
     }
 }
 
@@ -154,7 +175,7 @@ fn outcome_line(path: &Path, outcome: &Outcome) -> String {
         Outcome::Rendered { id, files, version: Some(version), .. } => {
             format!("ok      {id}: {} files, archived as {version}", files.len())
         }
-        Outcome::Unchanged { id } => format!("unchanged {id}: same as its newest archived version"),
+        Outcome::Unchanged { id, .. } => format!("unchanged {id}: same as its newest archived version"),
         Outcome::Failed(err) => {
             let mut text = String::new();
             for (index, line) in err.to_string().lines().enumerate() {
@@ -189,6 +210,13 @@ pub fn summary(report: &Report, output: &Path, elapsed: Duration) -> Result<(), 
     ))?;
     let seconds = elapsed.as_secs_f64();
     out(format!("{notices} notices in {seconds:.2} s: {:.1} notices/s", notices as f64 / seconds.max(1e-9)))?;
+    let warnings: Vec<&Diagnostic> = report.warnings().collect();
+    if !warnings.is_empty() {
+        out(format!("{} warnings (run `seloste check` on the records for every finding):", warnings.len()))?;
+        for warning in warnings {
+            out(format!("warning: {}", warning.to_string().lines().next().unwrap_or_default()))?;
+        }
+    }
     for (path, outcome) in &report.outcomes {
         if let Outcome::Failed(err) = outcome {
             out(format!("failed: {}: {}", path.display(), err.to_string().lines().next().unwrap_or_default()))?;

@@ -1,5 +1,6 @@
 //! The types of a record and an organisation file: the file format itself.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -157,6 +158,24 @@ pub struct Record {
     /// Who signs this notice, when it differs from the organisation file's signer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signer: Option<Signatory>,
+    /// How `seloste check` treats this record: findings accepted, with the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<CheckSettings>,
+}
+
+/// How the check treats a record or an organisation's records.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSettings {
+    /// Findings accepted on purpose, by rule id, each with the reason: they are reported
+    /// as notes, with the reason, instead of warnings or errors.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub accept: BTreeMap<String, String>,
+    /// A file of the organisation's own rules for free text (`kind: lint-rules`, the form
+    /// of templates/lint-rules.yaml), relative to the organisation file. Only in the
+    /// organisation file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<PathBuf>,
 }
 
 /// The person whose electronic signature a signed notice carries, as the notice names them.
@@ -224,8 +243,10 @@ pub struct Person {
     pub title: Localized,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Phrase>,
+    /// A phone number, with a note in each language where it has one:
+    /// `{ fi: 02 560 4111 (vaihde), sv: 02 560 4111 (växel) }`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
+    pub phone: Option<Phrase>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
@@ -358,14 +379,19 @@ pub struct Organisation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_id: Option<String>,
     pub address: Phrase,
+    /// A phone number, with a note in each language where it has one:
+    /// `{ fi: 02 560 4111 (vaihde), sv: 02 560 4111 (växel) }`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
+    pub phone: Option<Phrase>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
-    /// The data protection officer; every public authority has one (GDPR Art. 37(1)(a)).
-    pub dpo: Person,
+    /// The data protection officer; every public authority has one (GDPR Art. 37(1)(a)),
+    /// and the notice must give their contact details (Art. 13(1)(b)). `seloste check`
+    /// reports a missing one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpo: Option<Person>,
     pub rights: RightsContact,
     /// Who signs the organisation's notices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -376,6 +402,14 @@ pub struct Organisation {
     /// The organisation's archive formation plan (AMS/TOS file), relative to this file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive_plan: Option<PathBuf>,
+    /// The organisation's own statutes (`kind: statutes`): entries added to the catalog,
+    /// such as a statute too new for the Finlex table, a local regulation, or a decree
+    /// with its issuer. Relative to this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statutes: Option<PathBuf>,
+    /// How `seloste check` treats the organisation's notices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<CheckSettings>,
 }
 
 /// Where a data subject turns to use their rights.
