@@ -450,7 +450,7 @@ fn process(
         return Ok(Step::Store(Box::new(Store { id, notices, warnings, outputs, archive: None })));
     };
     let class = lock(archiving).task_class(&register)?;
-    let signer_name = signer.as_ref().map(|signer| signer.identity.common_name());
+    let signer_name = signer.as_ref().map(|signer| signer.identity.signatory_line());
     let documents = engine.compose_forms(&register, forms, signer_name.as_deref())?;
     let content = engine.fingerprint(&register, &documents)?;
     let plan_row = serde_json::to_string(&class).unwrap_or_default();

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::assets::Assets;
 use crate::error::Error;
-use crate::record::{Art6, Art9, HistoryEvent, Person, Register, StatuteRef};
+use crate::record::{Art6, Art9, HistoryEvent, Person, Register, StatuteRef, TransferGround};
 use crate::statutes::{Entries, StatuteCatalog};
 use crate::text::{Lang, Localized};
 use crate::time::Date;
@@ -90,8 +90,8 @@ pub struct Document {
 pub struct Header {
     /// Organisation and body, at the top left.
     pub organisation: Vec<String>,
-    /// TIETOSUOJASELOSTE, DATASKYDDSBESKRIVNING, or both.
-    pub doc_type: String,
+    /// TIETOSUOJASELOSTE, DATASKYDDSBESKRIVNING, or both, one to a line.
+    pub doc_types: Vec<String>,
     pub date: String,
     pub reference: Option<String>,
 }
@@ -103,6 +103,9 @@ pub struct Part {
     /// The register's name, the part's title.
     pub heading: String,
     pub intro: String,
+    /// The document's date, version and case number, in the text as well as in the title
+    /// block, which a screen reader skips as a page artifact.
+    pub details: Vec<Field>,
     pub sections: Vec<Section>,
     /// The electronic-signature statement, when the notice is rendered for signing.
     pub signature: Option<SignatureNote>,
@@ -225,8 +228,8 @@ fn flatten(prefix: &str, tree: &Value, out: &mut BTreeMap<String, String>) -> Re
 }
 
 /// Composes the notice of `register` in `form`. `signed_by` is given when the notice is
-/// rendered for signing: the certificate's name, used when neither the record nor the
-/// organisation file names the signer.
+/// rendered for signing: the certificate's name (and role, if it has one), used when
+/// neither the record nor the organisation file names the signer.
 pub fn compose(
     texts: &Texts,
     register: &Register,
@@ -271,7 +274,7 @@ pub fn compose(
         date: record.document.date,
         header: Header {
             organisation: org_lines,
-            doc_type: doc_types.join(" – "),
+            doc_types,
             date: record.document.date.finnish(),
             reference: record.document.reference.clone(),
         },
@@ -334,6 +337,7 @@ const SECTIONS: &[(&str, WriteSection)] = &[
     ("data_subjects", |composer| composer.data_subjects()),
     ("data_categories", |composer| composer.data_categories()),
     ("sources", |composer| composer.sources()),
+    ("obligation", |composer| composer.obligation()),
     ("disclosures", |composer| composer.disclosures()),
     ("transfers", |composer| composer.transfers()),
     ("processors", |composer| composer.processors()),
@@ -432,10 +436,17 @@ impl Composer<'_> {
             });
         }
         let record = &self.register.record;
+        let document = &record.document;
+        let details = [
+            self.field("date", vec![document.date.finnish()])?,
+            self.field("version", document.version.iter().cloned().collect())?,
+            self.field("reference", document.reference.iter().cloned().collect())?,
+        ];
         Ok(Part {
             lang: self.lang,
             heading: self.local(&record.name),
             intro: self.text("paragraphs.intro")?,
+            details: details.into_iter().flatten().collect(),
             sections,
             signature: None,
         })
@@ -493,12 +504,13 @@ impl Composer<'_> {
     }
 
     fn sources(&self) -> Result<Option<Body>, Error> {
-        let record = &self.register.record;
-        let mut blocks = vec![Block::List { items: self.locals(&record.sources) }];
-        if let Some(obligation) = &record.obligation {
-            blocks.push(Block::Paragraph { text: self.local(obligation) });
-        }
-        Ok(Body::of(blocks))
+        Ok(Body::of(vec![Block::List { items: self.locals(&self.register.record.sources) }]))
+    }
+
+    /// GDPR Art. 13(2)(e): whether the data must be provided, and what follows if not.
+    fn obligation(&self) -> Result<Option<Body>, Error> {
+        let obligation = self.register.record.obligation.as_ref();
+        Ok(obligation.map(|text| Body::new(vec![Block::Paragraph { text: self.local(text) }])))
     }
 
     fn retention(&self) -> Result<Option<Body>, Error> {
@@ -603,10 +615,14 @@ impl Composer<'_> {
             .transfers
             .iter()
             .map(|transfer| {
-                self.text_with(
-                    "paragraphs.transfer_item",
-                    json!({ "destination": self.local(&transfer.destination), "safeguard": self.local(&transfer.safeguard) }),
-                )
+                let key = match transfer.ground {
+                    TransferGround::Adequacy => "paragraphs.transfer_adequacy",
+                    TransferGround::Safeguards => "paragraphs.transfer_safeguards",
+                    TransferGround::Derogation => "paragraphs.transfer_derogation",
+                };
+                let copy = transfer.copy.as_ref().map(|copy| self.local(copy));
+                let data = json!({ "destination": self.local(&transfer.destination), "basis": self.local(&transfer.basis), "copy": copy });
+                self.text_with(key, data)
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Body::of(vec![Block::Paragraph { text: self.text("paragraphs.transfers_intro")? }, Block::List { items }]))
@@ -669,8 +685,9 @@ impl Composer<'_> {
             }
         }
         let mut blocks = vec![Block::Paragraph { text: self.text("paragraphs.rights_intro")? }, Block::List { items }];
-        for key in ["rights_how", "rights_forms", "rights_answer"] {
-            let text = self.text(&format!("paragraphs.{key}"))?;
+        let restriction = self.register.record.access_restriction.as_ref().map(|text| self.local(text));
+        for key in ["rights_restriction", "rights_how", "rights_forms", "rights_answer", "rights_refusal"] {
+            let text = self.text_with(&format!("paragraphs.{key}"), json!({ "restriction": restriction }))?;
             if !text.is_empty() {
                 blocks.push(Block::Paragraph { text });
             }

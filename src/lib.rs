@@ -17,6 +17,7 @@ pub mod compose;
 pub mod error;
 pub mod hex;
 pub mod output;
+pub mod pdf;
 pub mod pkix;
 pub mod record;
 pub mod render;
@@ -255,7 +256,7 @@ impl Engine {
         formats: &[Format],
         signer: Option<&sign::Signer>,
     ) -> Result<Vec<Output>, Error> {
-        let signer_name = signer.map(|signer| signer.identity.common_name());
+        let signer_name = signer.map(|signer| signer.identity.signatory_line());
         let documents = self.compose_forms(register, forms, signer_name.as_deref())?;
         self.render_forms(register, &documents, formats, signer)
     }

@@ -132,7 +132,9 @@ impl Parsed {
         serde_path_to_error::deserialize(&self.tree).map_err(|err| {
             let mut field = err.path().to_string();
             let message = redact(&err.inner().to_string());
-            if let Some(unknown) = unknown_name(&message) {
+            // Inside a list the path already ends at the unknown field; elsewhere it
+            // ends at the struct that has it.
+            if let Some(unknown) = unknown_name(&message).filter(|unknown| !ends_with_segment(&field, unknown)) {
                 field = join(&field, &unknown);
             }
             let diagnostic = self.error(shape_rule(&message), &field, message).with_suggestion();
@@ -143,6 +145,10 @@ impl Parsed {
 
 fn join(parent: &str, key: &str) -> String {
     if parent.is_empty() || parent == "." { key.to_owned() } else { format!("{parent}.{key}") }
+}
+
+fn ends_with_segment(path: &str, name: &str) -> bool {
+    path == name || path.strip_suffix(name).is_some_and(|parent| parent.ends_with('.'))
 }
 
 fn shape_rule(message: &str) -> &'static str {
@@ -586,6 +592,35 @@ mod tests {
         assert_eq!(redact(message), "invalid type: string \"<content not shown>\", expected struct Organisation");
         let long = format!("invalid value: \"{}\"", "a".repeat(100));
         assert_eq!(redact(&long), format!("invalid value: \"{}…\"", "a".repeat(QUOTED_CHARS)));
+    }
+
+    /// Regression: an unknown field inside a list item was named twice
+    /// (`transfers[0].safeguard.safeguard`).
+    #[test]
+    fn an_unknown_field_is_named_once_at_any_depth() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Item {
+            name: String,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Top {
+            items: Vec<Item>,
+            inner: Option<Item>,
+        }
+        for (text, field) in [
+            ("items:\n  - name: a\n    nmae: b\n", "items[0].nmae"),
+            ("items: []\ninner:\n  name: a\n  nmae: b\n", "inner.nmae"),
+            ("items: []\nitemz: 1\n", "itemz"),
+        ] {
+            match parsed(text).unwrap().typed::<Top>().unwrap_err() {
+                Error::Input(diagnostics) => assert_eq!(diagnostics[0].field, field, "{text}"),
+                other => panic!("not an input error: {other}"),
+            }
+        }
     }
 
     #[test]

@@ -213,6 +213,25 @@ fn gdpr_points_the_notice_leaves_unanswered_are_named_by_article() {
     assert_eq!(special["line"], line_of(&text, "legal_basis:"));
 }
 
+/// A notice without groups of data subjects is not rendered; a transfer on safeguards
+/// without the way to a copy of them is a warning.
+#[test]
+fn data_subjects_are_required_and_safeguards_need_a_copy() {
+    let text =
+        remove_block(&sample_text(), "data_subjects:").replace("    ground: derogation\n", "    ground: safeguards\n");
+    let (record, report, result) = check_record("subjects", &text);
+    let missing = findings(&report, "gdpr.data-subjects");
+    assert_eq!(missing.len(), 2, "one per language: {report}");
+    assert!(missing[0]["message"].as_str().unwrap().contains("14(1)(d)"));
+    assert_eq!(missing[0]["severity"], "error");
+    assert_finding(&report, &text, "gdpr.transfer-safeguards-copy", "- destination:", "warning", None);
+    assert_eq!(result.status.code(), Some(1));
+    let out = record.parent().unwrap().join("out");
+    let render = seloste(&["render", record.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(render.status.code(), Some(1), "{}", stderr(&render));
+    assert!(files_in(&out).is_empty(), "a notice without data subjects was written");
+}
+
 /// `text` without the YAML block that starts at the line `key` and runs while indented.
 fn remove_block(text: &str, key: &str) -> String {
     let mut out = Vec::new();
@@ -424,6 +443,7 @@ fn records_in_the_legacy_notices_words_raise_what_a_dpo_expects() {
         "citation.eu-form",
         "gdpr.dpo",
         "gdpr.obligation",
+        "gdpr.transfer-safeguards-copy",
         "controller.perusturvalautakunta",
     ] {
         assert!(rules.contains(&expected), "{expected} not raised: {rules:?}");

@@ -25,9 +25,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("statutes", &["assets", "error", "record", "source", "text", "time"]),
     ("compose", &["assets", "error", "record", "statutes", "text", "time"]),
     ("check", &["compose", "error", "record", "source", "statutes", "text", "time"]),
-    ("render", &["assets", "compose", "error", "text", "time", "xml"]),
+    ("pdf", &["error"]),
+    ("render", &["assets", "compose", "error", "pdf", "text", "time", "xml"]),
     ("timestamp", &["error", "pkix"]),
-    ("sign", &["error", "hex", "output", "pkix", "record", "source", "text", "time", "timestamp"]),
+    ("sign", &["error", "hex", "output", "pdf", "pkix", "record", "source", "text", "time", "timestamp"]),
     ("verify", &["error", "pkix", "source", "time"]),
     ("archive", &["error", "hex", "output", "pkix", "record", "source", "text", "time", "timestamp", "verify", "xml"]),
     (

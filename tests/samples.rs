@@ -219,6 +219,10 @@ print(" ".join(sorted(langs)))
 print(d.core_properties.title)
 print(d.core_properties.language)
 print(repeated)
+print(sum(1 for p in d.paragraphs if p.style is not None and p.style.name == "Title"))
+print(sum(1 for p in d.paragraphs if p.style is not None and p.style.name == "Heading 1"))
+looks = [t._tbl.tblPr.find(qn("w:tblLook")) for t in d.tables]
+print(sum(1 for look in looks if look is not None and look.get(qn("w:firstColumn")) == "1"))
 "#;
 
 #[test]
@@ -244,8 +248,12 @@ fn docx_has_word_heading_styles_run_languages_and_core_properties() {
                 "{id} {form:?}: title {}",
                 lines[2]
             );
-            assert_eq!(lines[3], form.languages()[0].tag());
+            assert_eq!(lines[3], expected_langs.join(", "), "{id} {form:?}: core language lists every language");
             assert_eq!(lines[4], "0", "{id} {form:?}: runs with more than one w:lang");
+            assert_eq!(lines[5], "0", "{id} {form:?}: a part title is a Heading 1, not a Title");
+            assert_eq!(lines[6], form.languages().len().to_string(), "{id} {form:?}: one Heading 1 per language part");
+            let field_tables: usize = lines[7].parse().unwrap();
+            assert!(field_tables >= 3 * form.languages().len(), "{id} {form:?}: {field_tables} label-value tables");
         }
     }
 }
@@ -324,4 +332,233 @@ fn json_format_writes_exactly_the_composed_notice() {
     assert!(std::fs::read(&written[0]).unwrap() == serde_json::to_vec(&composed).unwrap());
     let value: serde_json::Value = serde_json::from_slice(&std::fs::read(&written[0]).unwrap()).unwrap();
     assert_eq!(value["lang"], "sv");
+}
+
+/// The text of a PDF with its lines as laid out, so that a label and its value (two
+/// cells of a table row) read together; white space normalised.
+fn pdf_layout_text(pdf: &Path) -> String {
+    let output = run("pdftotext", &["-layout", "-enc", "UTF-8", pdf.to_str().unwrap(), "-"]);
+    assert!(output.status.success(), "pdftotext failed on {}", pdf.display());
+    normalise(&stdout(&output))
+}
+
+/// The texts an expert review asked for (issue 14), in every notice: the Art. 13(2)(e)
+/// section, the rights as the GDPR states them, the date in the body, the Swedish wording.
+#[test]
+fn every_notice_states_the_reviewed_texts() {
+    if !have_tool("pdftotext") {
+        return;
+    }
+    let fi_texts = [
+        "Henkilötietojen antamisen velvollisuus",
+        "Oikeuksien käyttämistä koskevan pyynnön voi lähettää osoitteeseen",
+        "Määräaikaa voidaan jatkaa enintään kahdella kuukaudella",
+        "hakea muutosta tuomioistuimelta (tietosuoja-asetuksen 12 artiklan 4 kohta)",
+        "Päivämäärä 2.11.2026",
+        "Rekisterin tietoja käsitellään seuraavissa tietojärjestelmissä",
+        "Salassapitoperuste:",
+        "Rekisteröityjen ryhmät",
+        "Tietosuojavastaava Yhteystiedot",
+    ];
+    let sv_texts = [
+        "I denna dataskyddsbeskrivning redogörs för hur den personuppgiftsansvarige behandlar",
+        "Skyldighet att lämna personuppgifter",
+        "Kategorier av registrerade",
+        "Ändamålen med behandlingen",
+        "Principer för skyddet av registret",
+        "Bestämmelser om behandlingen finns i följande lagar",
+        "Sekretessgrund:",
+        "Uppgifterna i registret behandlas i följande informationssystem",
+        "Om begäran avslås får",
+        "om han eller hon anser",
+        "tietosuoja.fi/sv",
+        "högst två månader",
+        "Datum 2.11.2026",
+        "Dataskyddsombud Kontaktuppgifter",
+    ];
+    let never = [
+        "kirjallisesti",
+        "skriftligen",
+        "Tietosuojavastaava Tietosuojavastaava",
+        "Dataskyddsombud Dataskyddsombud",
+        "Grund:",
+        "Peruste:",
+        "berättar vi",
+    ];
+    for id in RECORDS {
+        for form in LangForm::ALL {
+            let text = pdf_layout_text(&output(id, form, "pdf"));
+            for &lang in form.languages() {
+                let expected: &[&str] = if lang == Lang::Fi { &fi_texts } else { &sv_texts };
+                for phrase in expected {
+                    assert!(text.contains(phrase), "{id} {form:?}: {phrase:?} missing");
+                }
+            }
+            for phrase in never {
+                assert!(!text.contains(phrase), "{id} {form:?}: {phrase:?} printed");
+            }
+            if form == LangForm::Sv {
+                assert!(!text.contains("(vaihde)") && !text.contains(" PL "), "{id}: Finnish in the Swedish notice");
+            }
+        }
+    }
+    let erasure = pdf_text(&output("parkano-lapsiperheet", LangForm::FiSv, "pdf"));
+    assert!(erasure.contains("julkisen vallan käyttämiseksi") && erasure.contains("myndighetsutövning"));
+}
+
+/// A transfer on an Art. 49 derogation is not called a safeguard, and a restriction of
+/// the right of access under the Data Protection Act 34 § is printed with the rights.
+#[test]
+fn transfers_say_their_ground_and_access_restrictions_print() {
+    if !have_tool("pdftotext") {
+        return;
+    }
+    let fi = pdf_text(&output("huittinen-lastensuojelu", LangForm::Fi, "pdf"));
+    let sv = pdf_text(&output("huittinen-lastensuojelu", LangForm::Sv, "pdf"));
+    assert!(fi.contains("siirron peruste (tietosuoja-asetuksen 49 artikla): asiakkaan nimenomainen suostumus"), "{fi}");
+    assert!(sv.contains("grund för överföringen (artikel 49 i dataskyddsförordningen): klientens uttryckliga"));
+    assert!(!fi.contains("suojatoimet") && !sv.contains("skyddsåtgärder"), "a derogation is called a safeguard");
+    assert!(sv.contains("Upprättande och uppdatering av beskrivningen"));
+    assert!(fi.contains("Oikeutta saada pääsy tietoihin on rajoitettu tietosuojalain (1050/2018) 34 §:n nojalla"));
+    assert!(sv.contains("Rätten till tillgång till uppgifterna har begränsats med stöd av 34 § i dataskyddslagen"));
+    let lieto = pdf_text(&output("lieto-lapsiperheet", LangForm::Sv, "pdf"));
+    assert!(lieto.contains("PB 24") && !lieto.contains("PL 24"), "a Finnish post-office box in Swedish");
+}
+
+/// Words of page 1 with their boxes, as `pdftotext -bbox` gives them: (word, x, y) in points.
+fn first_page_words(pdf: &Path) -> Vec<(String, f64, f64)> {
+    let output = run("pdftotext", &["-bbox", "-f", "1", "-l", "1", pdf.to_str().unwrap(), "-"]);
+    assert!(output.status.success(), "pdftotext -bbox failed on {}", pdf.display());
+    let html = stdout(&output);
+    let attribute = |tag: &str, name: &str| -> f64 {
+        let start = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        tag[start..].split('"').next().unwrap().parse().unwrap()
+    };
+    html.split("<word ")
+        .skip(1)
+        .map(|word| {
+            let (tag, rest) = word.split_once('>').unwrap();
+            let text = rest.split("</word>").next().unwrap().to_owned();
+            (text, attribute(tag, "xMin"), attribute(tag, "yMin"))
+        })
+        .collect()
+}
+
+/// SFS 2487: the title block starts 9.2 cm from the paper's left edge, and the page
+/// number stands on its first line; in fi-sv the two document types are two lines.
+#[test]
+fn the_title_block_starts_at_9_2_cm_with_the_page_number_on_its_first_line() {
+    if !have_tool("pdftotext") {
+        return;
+    }
+    let block_start = 9.2 / 2.54 * 72.0;
+    for id in RECORDS {
+        for form in LangForm::ALL {
+            let pdf = output(id, form, "pdf");
+            let words = first_page_words(&pdf);
+            let find = |wanted: &str| words.iter().find(|(word, _, _)| word == wanted).cloned();
+            let first_type = if form == LangForm::Sv { "DATASKYDDSBESKRIVNING" } else { "TIETOSUOJASELOSTE" };
+            let (_, x, y) = find(first_type).unwrap_or_else(|| panic!("{id} {form:?}: no {first_type}"));
+            assert!(
+                (x - block_start).abs() < 0.5,
+                "{id} {form:?}: the title block starts at {x:.1} pt, not {block_start:.1}"
+            );
+            let (_, _, page_y) = find("1").unwrap_or_else(|| panic!("{id} {form:?}: no page number"));
+            assert!(
+                (page_y - y).abs() < 1.0,
+                "{id} {form:?}: the page number is at y {page_y}, the block's first line at {y}"
+            );
+            if form == LangForm::FiSv {
+                let (_, sv_x, sv_y) = find("DATASKYDDSBESKRIVNING").expect("the Swedish type");
+                assert!(
+                    (sv_x - block_start).abs() < 0.5 && sv_y > y + 5.0,
+                    "{id}: the Swedish type is not on the next line"
+                );
+                assert!(find("–").is_none(), "{id}: a dash between the types");
+            }
+        }
+    }
+}
+
+const STRUCTURE_REPORT: &str = r#"
+import sys, pypdf
+reader = pypdf.PdfReader(sys.argv[1])
+root = reader.trailer["/Root"]
+tree = root["/StructTreeRoot"]
+roles = tree.get("/RoleMap", {})
+counts = {}
+row_scoped = 0
+def walk(node, depth):
+    node = node.get_object()
+    if isinstance(node, pypdf.generic.ArrayObject):
+        for kid in node:
+            walk(kid, depth)
+        return
+    if not isinstance(node, pypdf.generic.DictionaryObject) or depth > 200:
+        return
+    global row_scoped
+    kind = node.get("/S")
+    if kind is not None:
+        kind = roles.get(kind, kind)
+        counts[kind] = counts.get(kind, 0) + 1
+        attributes = node.get("/A")
+        attributes = attributes if isinstance(attributes, list) else [attributes]
+        if kind == "/TH" and any(a is not None and a.get_object().get("/Scope") == "/Row" for a in attributes):
+            row_scoped += 1
+    if "/K" in node:
+        walk(node["/K"], depth + 1)
+walk(tree["/K"], 0)
+print(counts.get("/Table", 0), counts.get("/TH", 0), counts.get("/TD", 0), row_scoped)
+def titles(items):
+    for item in items:
+        if isinstance(item, list):
+            yield from titles(item)
+        else:
+            yield item.title
+print("\n".join(titles(reader.outline)))
+"#;
+
+/// Label-value rows are tables whose labels are row headers (TH, scope Row), and the
+/// bookmarks keep a space between a section's number and its heading.
+#[test]
+fn field_rows_are_tables_with_row_headers_and_bookmarks_are_spaced() {
+    if !have_tool("python3") {
+        return;
+    }
+    for id in RECORDS {
+        let pdf = output(id, LangForm::FiSv, "pdf");
+        let report = python(STRUCTURE_REPORT, &[pdf.to_str().unwrap()]);
+        assert!(report.status.success(), "{id}: {}", stderr(&report));
+        let report = stdout(&report);
+        let mut lines = report.lines();
+        let counts: Vec<usize> = lines.next().unwrap().split(' ').map(|count| count.parse().unwrap()).collect();
+        assert!(counts[0] >= 6, "{id}: {} tables", counts[0]);
+        assert!(counts[1] >= 10 && counts[1] == counts[3], "{id}: {} TH, {} with scope Row", counts[1], counts[3]);
+        assert!(counts[2] >= counts[1], "{id}: {} TD for {} TH", counts[2], counts[1]);
+        let numbered: Vec<&str> = lines.filter(|title| title.starts_with(|c: char| c.is_ascii_digit())).collect();
+        assert!(numbered.len() >= 30, "{id}: {numbered:?}");
+        for title in numbered {
+            let after_number = title.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+            assert!(after_number.starts_with(' '), "{id}: bookmark {title:?} has no space after its number");
+        }
+    }
+}
+
+#[test]
+fn bilingual_pdfs_list_both_languages_in_the_xmp() {
+    if !have_tool("pdfinfo") {
+        return;
+    }
+    for id in RECORDS {
+        for form in LangForm::ALL {
+            let pdf = output(id, form, "pdf");
+            let xmp = normalise(&stdout(&run("pdfinfo", &["-meta", pdf.to_str().unwrap()])));
+            let items: String =
+                form.languages().iter().map(|lang| format!("<rdf:li>{}</rdf:li>", lang.tag())).collect();
+            assert!(
+                xmp.contains(&format!("<dc:language><rdf:Bag>{items}</rdf:Bag></dc:language>")),
+                "{id} {form:?}: {xmp}"
+            );
+        }
+    }
 }

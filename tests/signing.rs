@@ -171,7 +171,68 @@ fn the_notice_says_it_is_signed_in_its_language() {
     let sv = pdf_text(&dir.join("lieto-lapsiperheet.sv.pdf"));
     assert!(fi.contains("Tämä asiakirja on sähköisesti allekirjoitettu."), "{fi}");
     assert!(sv.contains("Detta dokument har undertecknats elektroniskt."), "{sv}");
-    assert!(fi.contains("Testikunta TEST signer"), "the signer's name is missing: {fi}");
+    assert!(fi.contains("Krista Ryödi, vs. toimialajohtaja"), "the signer's name and role are missing: {fi}");
+    assert!(sv.contains("Krista Ryödi, t.f. sektordirektör"), "the signer's name and role are missing: {sv}");
+}
+
+/// Without a signer in the record or the organisation file, the notice names the
+/// certificate's holder.
+#[test]
+fn without_a_named_signer_the_notice_names_the_certificate_holder() {
+    if !have_tool("pdftotext") {
+        return;
+    }
+    let dir = scratch("certificate-holder");
+    let copy = copy_samples(&dir);
+    let record = copy.join("lieto-lapsiperheet.yaml");
+    let text = std::fs::read_to_string(&record).unwrap();
+    let unnamed = text.split("# The person who signs the notice").next().unwrap().to_owned();
+    std::fs::write(&record, unnamed).unwrap();
+    let out = dir.join("out");
+    let mut args = vec!["render".to_owned(), record.display().to_string(), "-o".into(), out.display().to_string()];
+    args.extend(["--lang".into(), "fi".into(), "--format".into(), "pdf".into()]);
+    args.extend(signed().1.args());
+    let result = seloste(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(result.status.success(), "{}", stderr(&result));
+    let fi = pdf_text(&out.join("lieto-lapsiperheet.fi.pdf"));
+    assert!(fi.contains("allekirjoitettu. Testikunta TEST signer"), "{fi}");
+}
+
+/// The signature statement is never alone on the last page: the last section's text is
+/// on the same page, and the widget is a Form element in the structure tree (PDF/UA-1 7.18).
+#[test]
+fn the_signature_stays_with_the_last_section_and_its_widget_is_tagged() {
+    if !have_tool("pdftotext") || !have_tool("python3") {
+        return;
+    }
+    for pdf in signed_files(".pdf") {
+        let path = pdf.to_str().unwrap();
+        let pages: Vec<String> = stdout(&run("pdftotext", &["-enc", "UTF-8", path, "-"]))
+            .split('\u{c}')
+            .map(normalise)
+            .filter(|page| !page.is_empty())
+            .collect();
+        let last = pages.last().unwrap();
+        let statement = ["allekirjoitettu.", "undertecknats elektroniskt."];
+        let at = statement.iter().filter_map(|phrase| last.find(phrase)).max().expect("the statement on the last page");
+        let body_before = &last[..at];
+        assert!(body_before.split_whitespace().count() > 30, "{path}: the statement stands alone: {last}");
+        let report = python(
+            r#"
+import sys, pypdf
+reader = pypdf.PdfReader(sys.argv[1])
+widget = [a.get_object() for a in reader.pages[0]["/Annots"] if a.get_object().get("/FT") == "/Sig"][0]
+tree = reader.trailer["/Root"]["/StructTreeRoot"]
+nums = tree["/ParentTree"]["/Nums"]
+element = dict(zip(nums[::2], nums[1::2]))[widget["/StructParent"]].get_object()
+kid = element["/K"].get_object()
+print(element["/S"], kid["/Type"], kid["/Obj"].get_object() == widget, bool(element.get("/Alt")), tree["/ParentTreeNextKey"] > widget["/StructParent"])
+"#,
+            &[path],
+        );
+        assert!(report.status.success(), "{path}: {}", stderr(&report));
+        assert_eq!(stdout(&report).trim(), "/Form /OBJR True True True", "{path}");
+    }
 }
 
 /// An unsigned rendering of one sample, for signing with `seloste sign`.

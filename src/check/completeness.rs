@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::compose::{Block, Document, Section};
 use crate::error::{Diagnostic, Error, Severity};
-use crate::record::{Art6, Art9, Register};
+use crate::record::{Art6, Art9, Register, TransferGround};
 use crate::source::{self, Limits, SourceFile};
 use crate::text::Lang;
 
@@ -66,13 +66,15 @@ impl Checklist {
 }
 
 /// The rules of this module besides the checklist's sections.
-const RULES: &[&str] = &["gdpr.obligation", "gdpr.consent-withdrawal", "gdpr.special-categories"];
+const RULES: &[&str] =
+    &["gdpr.obligation", "gdpr.transfer-safeguards-copy", "gdpr.consent-withdrawal", "gdpr.special-categories"];
 
 /// The points the record itself must answer, whether or not its notice can be composed:
 /// the obligation to provide the data, and an Art. 9(2) point for special categories.
 pub fn record_points(checklist: &Checklist, register: &Register) -> Vec<Diagnostic> {
     let mut findings = Vec::new();
     obligation(register, &mut findings);
+    safeguard_copies(register, &mut findings);
     special_categories(checklist, register, &mut findings);
     findings
 }
@@ -181,6 +183,26 @@ fn obligation(register: &Register, findings: &mut Vec<Diagnostic>) {
                     path.display()
                 )),
         );
+    }
+}
+
+/// Art. 13(1)(f), 14(1)(f): a transfer on appropriate safeguards must say how to obtain
+/// a copy of them or where they have been made available.
+fn safeguard_copies(register: &Register, findings: &mut Vec<Diagnostic>) {
+    for (index, transfer) in register.record.transfers.iter().enumerate() {
+        if transfer.ground == TransferGround::Safeguards && transfer.copy.is_none() {
+            findings.push(
+                register
+                    .source
+                    .error(
+                        "gdpr.transfer-safeguards-copy",
+                        &format!("transfers[{index}]"),
+                        "the transfer rests on appropriate safeguards (GDPR Art. 46) but the notice does not say how to obtain a copy of them (Art. 13(1)(f), 14(1)(f))",
+                    )
+                    .with_severity(Severity::Warning)
+                    .with_hint("add `copy: { fi: ..., sv: ... }`: where the safeguards can be requested or read"),
+            );
+        }
     }
 }
 

@@ -95,6 +95,7 @@ impl Walker<'_> {
 
     fn document(&mut self, document: &DocumentInfo) {
         self.plain("document.reference", &document.reference);
+        self.plain("document.version", &document.version);
         for (index, entry) in document.history.iter().enumerate() {
             self.plain(&format!("document.history[{index}].by"), &Some(entry.by.clone()));
         }
@@ -131,7 +132,8 @@ impl Walker<'_> {
     fn transfers(&mut self, transfers: &[Transfer]) {
         for (index, transfer) in transfers.iter().enumerate() {
             self.localized(&format!("transfers[{index}].destination"), &transfer.destination);
-            self.localized(&format!("transfers[{index}].safeguard"), &transfer.safeguard);
+            self.localized(&format!("transfers[{index}].basis"), &transfer.basis);
+            self.optional_localized(&format!("transfers[{index}].copy"), &transfer.copy);
         }
     }
 
@@ -187,6 +189,7 @@ pub fn walk_record(record: &Record, visitor: &mut dyn Visitor) {
     walker.optional_localized("manual_material", &record.manual_material);
     walker.security(&record.security);
     walker.localized_list("retention.text", &record.retention.text);
+    walker.optional_localized("access_restriction", &record.access_restriction);
     walker.optional_localized("automated_decisions", &record.automated_decisions);
     walker.signatory("signer", &record.signer);
 }
@@ -279,6 +282,7 @@ mod tests {
                 | "certificate"
                 | "chain"
                 | "tsa"
+                | "ground"
                 | "statutes"
         ) || (path.contains("statutes[") && !path.contains(".sections"))
             || path.starts_with("check.")

@@ -42,19 +42,24 @@ pub fn certificates_from_pem(bytes: &[u8]) -> Result<Vec<Certificate>, String> {
 
 /// The common name of a certificate's subject, or the whole subject if it has none.
 pub fn common_name(certificate: &Certificate) -> String {
-    for rdn in certificate.tbs_certificate.subject.0.iter() {
-        for attribute in rdn.0.iter() {
-            if attribute.oid == const_oid::db::rfc4519::CN {
-                if let Ok(name) = attribute.value.decode_as::<der::asn1::Utf8StringRef>() {
-                    return name.as_str().to_owned();
-                }
-                if let Ok(name) = attribute.value.decode_as::<der::asn1::PrintableStringRef>() {
-                    return name.as_str().to_owned();
-                }
-            }
-        }
-    }
-    certificate.tbs_certificate.subject.to_string()
+    subject_attribute(certificate, const_oid::db::rfc4519::CN)
+        .unwrap_or_else(|| certificate.tbs_certificate.subject.to_string())
+}
+
+/// The subject's title attribute (X.520 `title`), which an organisation's certificate
+/// may carry: the role its holder signs in.
+pub fn title(certificate: &Certificate) -> Option<String> {
+    subject_attribute(certificate, const_oid::db::rfc4519::TITLE)
+}
+
+fn subject_attribute(certificate: &Certificate, oid: const_oid::ObjectIdentifier) -> Option<String> {
+    let attributes = certificate.tbs_certificate.subject.0.iter().flat_map(|rdn| rdn.0.iter());
+    attributes.filter(|attribute| attribute.oid == oid).find_map(|attribute| {
+        let utf8 = attribute.value.decode_as::<der::asn1::Utf8StringRef>().map(|text| text.as_str().to_owned());
+        let printable =
+            || attribute.value.decode_as::<der::asn1::PrintableStringRef>().map(|text| text.as_str().to_owned());
+        utf8.or_else(|_| printable()).ok()
+    })
 }
 
 /// Whether `certificate` is valid at `at`; if not, why, naming it.

@@ -152,6 +152,10 @@ pub struct Record {
     pub manual_material: Option<Localized>,
     pub security: Security,
     pub retention: Retention,
+    /// How the right of access to the data is restricted by law, where it is (Data
+    /// Protection Act 1050/2018 34 §, e.g. in child welfare): printed with the rights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_restriction: Option<Localized>,
     /// Automated decision-making and profiling, if used; when absent the notice states that neither is used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated_decisions: Option<Localized>,
@@ -212,6 +216,9 @@ pub struct DocumentInfo {
     /// The document or case number, e.g. `Dnro 123/00.01.00/2024`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// The notice's version as the organisation numbers it, e.g. `2.0`; printed with the date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     /// Who drafted and who updated the notice, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<HistoryEntry>,
@@ -329,8 +336,27 @@ pub struct Disclosure {
 pub struct Transfer {
     /// Where the data go: the country or international organisation.
     pub destination: Localized,
-    /// The safeguard, e.g. an adequacy decision or standard contractual clauses.
-    pub safeguard: Localized,
+    /// What the transfer rests on (GDPR Chapter V).
+    pub ground: TransferGround,
+    /// The ground in words: the adequacy decision, the safeguard (e.g. standard data
+    /// protection clauses), or the derogation (e.g. the person's explicit consent).
+    pub basis: Localized,
+    /// With appropriate safeguards: how a copy of them can be obtained (Art. 13(1)(f)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy: Option<Localized>,
+}
+
+/// The ground of a transfer outside the EU/EEA.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TransferGround {
+    /// A Commission adequacy decision (Art. 45).
+    Adequacy,
+    /// Appropriate safeguards (Art. 46), such as standard data protection clauses.
+    Safeguards,
+    /// A derogation for a specific situation (Art. 49), such as explicit consent. A
+    /// derogation is not a safeguard, and the notice does not call it one.
+    Derogation,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]

@@ -14,7 +14,7 @@ use docx_rs::{
     Style, StyleType, Tab, TabValueType, Table, TableCell, TableLayoutType, TableRow, WidthType,
 };
 
-use crate::compose::{Block, Document, Section};
+use crate::compose::{Block, Document, Field, Section};
 use crate::error::Error;
 use crate::text::Lang;
 use crate::xml::escape as xml_escape;
@@ -38,6 +38,8 @@ const FONT: &str = "Arial";
 const PAGE_COLUMN_CM: f64 = 2.0;
 /// docx-rs defines numbering 1 itself (decimal); the bullets take the next id.
 const BULLETS: usize = 2;
+/// The table style of label-value rows; [`mark_header_columns`] finds the tables by it.
+const FIELD_TABLE_STYLE: &str = "SelosteFields";
 
 /// The bookmark that opens each language's part; [`tag_languages`] finds the parts by it.
 fn part_bookmark(lang: Lang) -> String {
@@ -59,17 +61,10 @@ pub fn render(document: &Document) -> Result<Vec<u8>, Error> {
         )
         .default_fonts(RunFonts::new().ascii(FONT).hi_ansi(FONT).cs(FONT))
         .default_size(22)
-        .add_style(
-            Style::new("Title", StyleType::Paragraph)
-                .name("Title")
-                .based_on("Normal")
-                .next("Normal")
-                .bold()
-                .size(30)
-                .line_spacing(LineSpacing::new().before(0).after(240)),
-        )
-        .add_style(heading_style("Heading1", "heading 1", 24, 0))
-        .add_style(heading_style("Heading2", "heading 2", 22, 1))
+        .add_style(heading_style("Heading1", "heading 1", 30, 0))
+        .add_style(heading_style("Heading2", "heading 2", 24, 1))
+        .add_style(heading_style("Heading3", "heading 3", 22, 2))
+        .add_style(Style::new(FIELD_TABLE_STYLE, StyleType::Table).name("Seloste fields"))
         .add_abstract_numbering(
             AbstractNumbering::new(BULLETS).add_level(
                 Level::new(0, Start::new(1), NumberFormat::new("bullet"), LevelText::new("•"), LevelJc::new("left"))
@@ -83,18 +78,22 @@ pub fn render(document: &Document) -> Result<Vec<u8>, Error> {
     for (index, part) in document.parts.iter().enumerate() {
         bookmark += 1;
         let title = Paragraph::new()
-            .style("Title")
+            .style("Heading1")
             .page_break_before(index > 0)
             .add_bookmark_start(bookmark, part_bookmark(part.lang))
             .add_run(Run::new().add_text(&part.heading))
             .add_bookmark_end(bookmark);
         docx = docx.add_paragraph(title).add_paragraph(body_paragraph(&part.intro));
+        if !part.details.is_empty() {
+            docx = docx.add_table(field_table(&part.details));
+        }
         for section in &part.sections {
-            docx = add_section(docx, section, 1);
+            docx = add_section(docx, section, 2);
         }
         if let Some(note) = &part.signature {
-            docx = docx
-                .add_paragraph(body_paragraph(&note.statement).line_spacing(LineSpacing::new().before(360).after(120)));
+            docx = docx.add_paragraph(
+                body_paragraph(&note.statement).keep_next(true).line_spacing(LineSpacing::new().before(360).after(120)),
+            );
             for signer in &note.signers {
                 docx = docx.add_paragraph(body_paragraph(signer));
             }
@@ -102,6 +101,7 @@ pub fn render(document: &Document) -> Result<Vec<u8>, Error> {
     }
 
     let mut xml = docx.build();
+    xml.document = mark_header_columns(&xml.document);
     xml.document = tag_languages(&xml.document, document.parts.iter().map(|part| part.lang));
     xml.styles = default_styles(&xml.styles, document.lang);
     xml.doc_props.core = core_xml(document).into_bytes();
@@ -128,7 +128,12 @@ fn header(document: &Document, text_width: f64) -> docx_rs::Header {
     let lines = |texts: &[String]| -> Vec<Paragraph> {
         texts.iter().map(|text| Paragraph::new().add_run(Run::new().add_text(text))).collect()
     };
-    let mut middle = vec![Paragraph::new().add_run(Run::new().add_text(&document.header.doc_type).bold())];
+    let mut middle: Vec<Paragraph> = document
+        .header
+        .doc_types
+        .iter()
+        .map(|doc_type| Paragraph::new().add_run(Run::new().add_text(doc_type).bold()))
+        .collect();
     middle.extend(lines(std::slice::from_ref(&document.header.date)));
     middle.extend(lines(&document.header.reference.iter().cloned().collect::<Vec<_>>()));
     let page = Paragraph::new()
@@ -163,9 +168,9 @@ fn body_paragraph(text: &str) -> Paragraph {
 }
 
 fn add_section(mut docx: Docx, section: &Section, level: usize) -> Docx {
-    let style = if level == 1 { "Heading1" } else { "Heading2" };
+    let style = format!("Heading{}", level.min(3));
     let heading = Paragraph::new()
-        .style(style)
+        .style(&style)
         .keep_next(true)
         .tabs(&[Tab::new().val(TabValueType::Left).pos(cm(BODY_INDENT_CM) as usize)])
         .add_run(Run::new().add_text(&section.number).add_tab().add_text(&section.heading));
@@ -192,29 +197,59 @@ fn add_block(mut docx: Docx, block: &Block) -> Docx {
             }
             docx
         }
-        Block::Fields { rows } => {
-            let value_start = BODY_INDENT_CM + LABEL_WIDTH_CM;
-            for row in rows {
-                let mut value = Run::new();
-                for (index, line) in row.lines.iter().enumerate() {
-                    if index > 0 {
-                        value = value.add_break(BreakType::TextWrapping);
-                    }
-                    value = value.add_text(line);
-                }
-                let paragraph = Paragraph::new()
-                    .indent(Some(cm(value_start)), Some(SpecialIndentType::Hanging(cm(LABEL_WIDTH_CM))), None, None)
-                    .tabs(&[Tab::new().val(TabValueType::Left).pos(cm(value_start) as usize)])
-                    .line_spacing(LineSpacing::new().after(80))
-                    .align(AlignmentType::Left)
-                    .add_run(Run::new().add_text(&row.label).bold())
-                    .add_run(Run::new().add_tab())
-                    .add_run(value);
-                docx = docx.add_paragraph(paragraph);
-            }
-            docx
-        }
+        Block::Fields { rows } => docx.add_table(field_table(rows)),
     }
+}
+
+/// Label-value rows as a borderless two-column table whose first column is marked as
+/// the header column, so that a screen reader names the label with each value.
+fn field_table(rows: &[Field]) -> Table {
+    let text_width = A4_WIDTH_CM - MARGIN_LEFT_CM - MARGIN_RIGHT_CM;
+    let widths = [cm(LABEL_WIDTH_CM), cm(text_width - BODY_INDENT_CM - LABEL_WIDTH_CM)];
+    let cell = |paragraph: Paragraph, width: i32| {
+        TableCell::new().width(width as usize, WidthType::Dxa).add_paragraph(paragraph)
+    };
+    let rows = rows
+        .iter()
+        .map(|row| {
+            let mut value = Run::new();
+            for (index, line) in row.lines.iter().enumerate() {
+                if index > 0 {
+                    value = value.add_break(BreakType::TextWrapping);
+                }
+                value = value.add_text(line);
+            }
+            let label = Paragraph::new()
+                .line_spacing(LineSpacing::new().after(80))
+                .add_run(Run::new().add_text(&row.label).bold());
+            let value = Paragraph::new().line_spacing(LineSpacing::new().after(80)).add_run(value);
+            TableRow::new(vec![cell(label, widths[0]), cell(value, widths[1])]).cant_split()
+        })
+        .collect();
+    Table::without_borders(rows)
+        .style(FIELD_TABLE_STYLE)
+        .set_grid(widths.iter().map(|width| *width as usize).collect())
+        .layout(TableLayoutType::Fixed)
+        .width((widths[0] + widths[1]) as usize, WidthType::Dxa)
+        .indent(cm(BODY_INDENT_CM))
+}
+
+/// Declares the first column of every field table a header column (`w:tblLook`), which
+/// docx-rs cannot write; Word and its accessibility checker read labels from it.
+fn mark_header_columns(document_xml: &[u8]) -> Vec<u8> {
+    let xml = String::from_utf8_lossy(document_xml);
+    let marker = format!(r#"<w:tblStyle w:val="{FIELD_TABLE_STYLE}" />"#);
+    let look = r#"<w:tblLook w:val="0080" w:firstRow="0" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" w:noHBand="1" w:noVBand="1" />"#;
+    let mut out = String::with_capacity(xml.len() + xml.len() / 16);
+    let mut rest: &str = &xml;
+    while let Some(at) = rest.find(&marker) {
+        let Some(close) = rest[at..].find("</w:tblPr>").map(|close| at + close) else { break };
+        out.push_str(&rest[..close]);
+        out.push_str(look);
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out.into_bytes()
 }
 
 /// Gives every run of each language part its `w:lang`, so that spelling, hyphenation and
@@ -285,7 +320,7 @@ fn core_xml(document: &Document) -> String {
         title = xml_escape(&document.title),
         subject = xml_escape(&document.subject),
         author = xml_escape(&document.author),
-        lang = document.lang.tag(),
+        lang = document.parts.iter().map(|part| part.lang.tag()).collect::<Vec<_>>().join(", "),
         date = date,
     )
 }

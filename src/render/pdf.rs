@@ -6,18 +6,20 @@
 //! `/main.typ` and the composed document as `/data.json`. Record text reaches Typst
 //! only as JSON data, never as markup.
 
+use lopdf::{Object, Stream};
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Smart};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
-use typst::{Library, LibraryExt, World};
+use typst::{Feature, Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::assets::Assets;
 use crate::compose::Document;
 use crate::error::Error;
+use crate::pdf::{Reader, Update, append};
 
 /// The most pages a notice may have: a real one has two to eight.
 const MAX_PAGES: usize = 100;
@@ -42,8 +44,12 @@ impl PdfRenderer {
         }
         let main_id = virtual_file("/main.typ");
         let data_id = virtual_file("/data.json");
+        // A11yExtras lets the layout mark the label column of a field table as row
+        // headers (`pdf.header-cell`), which PDF/UA readers announce with each value.
         Ok(PdfRenderer {
-            library: LazyHash::new(Library::builder().build()),
+            library: LazyHash::new(
+                Library::builder().with_features([Feature::A11yExtras].into_iter().collect()).build(),
+            ),
             book: LazyHash::new(FontBook::from_fonts(&fonts)),
             fonts,
             layout: Source::new(main_id, assets.layout.text.clone()),
@@ -88,8 +94,39 @@ impl PdfRenderer {
             tagged: true,
             ..PdfOptions::default()
         };
-        typst_pdf::pdf(&compiled, &options).map_err(|diagnostics| failed(&diagnostics))
+        let pdf = typst_pdf::pdf(&compiled, &options).map_err(|diagnostics| failed(&diagnostics))?;
+        if document.parts.len() > 1 {
+            let tags: Vec<&str> = document.parts.iter().map(|part| part.lang.tag()).collect();
+            return with_languages(&pdf, &tags).map_err(|message| Error::Render { what: ident.into(), message });
+        }
+        Ok(pdf)
     }
+}
+
+/// Lists every language of a bilingual notice in the XMP `dc:language`, where Typst
+/// writes only the document's main language, by an incremental update of the metadata
+/// stream (PDF/A keeps it unfiltered, so it is edited as text).
+fn with_languages(pdf: &[u8], tags: &[&str]) -> Result<Vec<u8>, String> {
+    let reader = Reader::open(pdf)?;
+    let (_, catalog) = reader.catalog()?;
+    let metadata =
+        catalog.get(b"Metadata").and_then(Object::as_reference).map_err(|_| "the PDF has no XMP metadata")?;
+    let Some(Object::Stream(stream)) = reader.object(metadata) else {
+        return Err("the XMP metadata cannot be read".into());
+    };
+    if stream.dict.has(b"Filter") {
+        return Err("the XMP metadata is compressed".into());
+    }
+    let xmp = String::from_utf8(stream.content).map_err(|_| "the XMP metadata is not UTF-8")?;
+    let (start, end) = ("<dc:language><rdf:Bag>", "</rdf:Bag></dc:language>");
+    let (from, to) = match (xmp.find(start), xmp.find(end)) {
+        (Some(from), Some(to)) if from < to => (from, to),
+        _ => return Err("the XMP metadata names no language".into()),
+    };
+    let items: String = tags.iter().map(|tag| format!("<rdf:li>{tag}</rdf:li>")).collect();
+    let edited = format!("{}{start}{items}{}", &xmp[..from], &xmp[to..]);
+    let stream = Stream::new(stream.dict, edited.into_bytes()).with_compression(false);
+    append(pdf, reader, Update { objects: vec![(metadata, Object::Stream(stream))], reserve: None })
 }
 
 fn virtual_file(path: &str) -> FileId {

@@ -11,7 +11,7 @@ use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 
 use crate::error::{Diagnostic, Error};
-use crate::pkix::certs::{self, certificates_from_pem, common_name, pem_blocks};
+use crate::pkix::certs::{self, certificates_from_pem, common_name, pem_blocks, title};
 use crate::pkix::path::{self, Usage};
 use crate::pkix::{Check, TrustStore};
 use crate::source;
@@ -141,6 +141,15 @@ impl Identity {
     /// The signer's common name, as a verdict line shows it.
     pub fn common_name(&self) -> String {
         common_name(&self.certificate)
+    }
+
+    /// The signer as a signed notice names them when no file does: the common name,
+    /// and the role if the certificate states one.
+    pub fn signatory_line(&self) -> String {
+        match title(&self.certificate) {
+            Some(role) => format!("{}, {role}", self.common_name()),
+            None => self.common_name(),
+        }
     }
 
     /// The signature algorithm, for the CMS SignerInfo.

@@ -3,7 +3,6 @@
 pub mod cms;
 pub mod keys;
 pub mod pades;
-pub mod pdf_objects;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

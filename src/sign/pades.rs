@@ -2,19 +2,19 @@
 //! so that every byte of the unsigned PDF stays in place as the signed file's prefix.
 //!
 //! The update adds an invisible signature field (a zero-size widget, printable, with an
-//! empty appearance), the catalog's `/AcroForm`, and the first page's `/Annots` and
-//! `/Tabs /S`: what PDF/A-2 and PDF/UA-1 ask of a signed file. Nothing in `/Info` or the
-//! XMP changes.
+//! empty appearance), the catalog's `/AcroForm`, the first page's `/Annots` and `/Tabs /S`,
+//! and a `Form` structure element for the widget: what PDF/A-2 and PDF/UA-1 ask of a
+//! signed file. Nothing in `/Info` or the XMP changes.
 
 use std::time::SystemTime;
 
-use lopdf::{Dictionary, Document, IncrementalDocument, Object, ObjectId, Stream, StringFormat, Writer};
+use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 use ring::digest::{Context, SHA256};
 
 use super::cms::Signed;
 use super::keys::Identity;
-use super::pdf_objects::ClassicPdf;
 use crate::error::Error;
+use crate::pdf::{Reader, Update, append};
 use crate::pkix::TokenInfo;
 use crate::time::format_time;
 
@@ -64,38 +64,25 @@ struct Target {
     page: Dictionary,
 }
 
-/// Finds the catalog and the first page through `object`, and refuses a file whose form
-/// already holds a signature.
-fn find_target(trailer: &Dictionary, object: impl Fn(ObjectId) -> Option<Object>) -> Result<Target, Error> {
-    let resolve = |value: &Object| match value {
-        Object::Reference(id) => object(*id),
-        direct => Some(direct.clone()),
-    };
-    let root = trailer
-        .get(b"Root")
-        .and_then(Object::as_reference)
-        .map_err(|err| pdf_error("PDF", format!("no document catalog: {err}")))?;
-    let catalog = object(root)
-        .and_then(|catalog| catalog.as_dict().ok().cloned())
-        .ok_or_else(|| pdf_error("PDF", "the document catalog cannot be read"))?;
-
-    let mut fields: Vec<(Object, usize)> = catalog
-        .get(b"AcroForm")
-        .ok()
-        .and_then(resolve)
-        .and_then(|form| form.as_dict().ok().and_then(|form| form.get(b"Fields").ok()).and_then(resolve))
+/// Finds the catalog and the first page, and refuses a file whose form already holds a
+/// signature.
+fn find_target(reader: &Reader) -> Result<Target, Error> {
+    let (root, catalog) = reader.catalog().map_err(|message| pdf_error("PDF", message))?;
+    let mut fields: Vec<(Object, usize)> = reader
+        .dictionary(catalog.get(b"AcroForm").ok())
+        .and_then(|form| form.get(b"Fields").ok().and_then(|fields| reader.resolve(fields)))
         .and_then(|fields| fields.as_array().ok().cloned())
         .unwrap_or_default()
         .into_iter()
         .map(|field| (field, 0))
         .collect();
     while let Some((field, depth)) = fields.pop() {
-        let Some(Object::Dictionary(field)) = resolve(&field) else { continue };
+        let Some(field) = reader.dictionary(Some(&field)) else { continue };
         if field.get(b"FT").and_then(Object::as_name).ok() == Some(b"Sig".as_slice()) && field.has(b"V") {
             return Err(pdf_error("PDF", "the PDF is already signed; seloste signs only unsigned notices"));
         }
         if depth < 16
-            && let Some(Object::Array(kids)) = field.get(b"Kids").ok().and_then(resolve)
+            && let Some(Object::Array(kids)) = field.get(b"Kids").ok().and_then(|kids| reader.resolve(kids))
         {
             fields.extend(kids.into_iter().map(|kid| (kid, depth + 1)));
         }
@@ -104,27 +91,26 @@ fn find_target(trailer: &Dictionary, object: impl Fn(ObjectId) -> Option<Object>
     let no_pages = || pdf_error("PDF", "the PDF has no pages");
     let mut node = catalog.get(b"Pages").and_then(Object::as_reference).map_err(|_| no_pages())?;
     for _ in 0..32 {
-        let dict = object(node).and_then(|node| node.as_dict().ok().cloned()).ok_or_else(no_pages)?;
+        let dict = reader.dictionary(Some(&Object::Reference(node))).ok_or_else(no_pages)?;
         if dict.get(b"Type").and_then(Object::as_name).ok() == Some(b"Page".as_slice()) {
             return Ok(Target { root, catalog, first_page: node, page: dict });
         }
-        let kids = dict.get(b"Kids").ok().and_then(resolve);
+        let kids = dict.get(b"Kids").ok().and_then(|kids| reader.resolve(kids));
         node = kids.and_then(|kids| kids.as_array().ok()?.first()?.as_reference().ok()).ok_or_else(no_pages)?;
     }
     Err(no_pages())
 }
 
-/// The objects of the update, numbered from `next_id`: the signature (without its
-/// `/Contents`, which each writer reserves), its empty appearance, the widget, and the
-/// catalog and first page with the form and the widget added. The first is the signature.
-fn update_objects(
-    target: Target,
-    next_id: u32,
-    object: impl Fn(ObjectId) -> Option<Object>,
-    signer: &str,
-    time: SystemTime,
-) -> Vec<(ObjectId, Object)> {
-    let (signature_id, appearance_id, widget_id) = ((next_id, 0), (next_id + 1, 0), (next_id + 2, 0));
+/// The objects of the update, new ones numbered from `next_id`: the signature (whose
+/// `/Contents` the writer reserves), its empty appearance, the widget and its structure
+/// element, and the catalog, first page and structure tree with them added.
+fn update_objects(reader: &Reader, signer: &str, time: SystemTime) -> Result<Update, Error> {
+    let target = find_target(reader)?;
+    let next_id = reader.next_id().map_err(|message| pdf_error("PDF", message))?;
+    let signature_id = (next_id, 0);
+    let appearance_id = (next_id + 1, 0);
+    let widget_id = (next_id + 2, 0);
+    let element_id = (next_id + 3, 0);
     let mut signature = Dictionary::new();
     signature.set("Type", Object::Name(b"Sig".to_vec()));
     signature.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
@@ -158,128 +144,171 @@ fn update_objects(
     widget.set("F", Object::Integer(4));
     widget.set("AP", Object::Dictionary(Dictionary::from_iter([("N", Object::Reference(appearance_id))])));
 
-    let resolve = |value: Option<&Object>| match value {
-        Some(Object::Reference(id)) => object(*id),
-        direct => direct.cloned(),
-    };
     // A form the file already has keeps its fields and settings; the signature joins them.
     let mut catalog = target.catalog;
-    let mut acroform =
-        resolve(catalog.get(b"AcroForm").ok()).and_then(|form| form.as_dict().ok().cloned()).unwrap_or_default();
-    let mut fields =
-        resolve(acroform.get(b"Fields").ok()).and_then(|fields| fields.as_array().ok().cloned()).unwrap_or_default();
+    let mut acroform = reader.dictionary(catalog.get(b"AcroForm").ok()).unwrap_or_default();
+    let mut fields = acroform
+        .get(b"Fields")
+        .ok()
+        .and_then(|fields| reader.resolve(fields))
+        .and_then(|fields| fields.as_array().ok().cloned())
+        .unwrap_or_default();
     fields.push(Object::Reference(widget_id));
     acroform.set("Fields", Object::Array(fields));
     acroform.set("SigFlags", Object::Integer(3));
     catalog.set("AcroForm", Object::Dictionary(acroform));
 
     let mut page = target.page;
-    let mut annotations =
-        resolve(page.get(b"Annots").ok()).and_then(|array| array.as_array().ok().cloned()).unwrap_or_default();
+    let mut annotations = page
+        .get(b"Annots")
+        .ok()
+        .and_then(|annotations| reader.resolve(annotations))
+        .and_then(|array| array.as_array().ok().cloned())
+        .unwrap_or_default();
     annotations.push(Object::Reference(widget_id));
     page.set("Annots", Object::Array(annotations));
     page.set("Tabs", Object::Name(b"S".to_vec()));
 
-    vec![
+    let mut objects = vec![
         (signature_id, Object::Dictionary(signature)),
         (appearance_id, Object::Stream(Stream::new(appearance, Vec::new()))),
-        (widget_id, Object::Dictionary(widget)),
-        (target.root, Object::Dictionary(catalog)),
-        (target.first_page, Object::Dictionary(page)),
-    ]
+    ];
+    let tagged = TaggedWidget { widget: widget_id, element: element_id, page: target.first_page, alt: signer };
+    objects.extend(tag_widget(reader, &mut catalog, &mut widget, &tagged)?);
+    objects.push((widget_id, Object::Dictionary(widget)));
+    objects.push((target.root, Object::Dictionary(catalog)));
+    objects.push((target.first_page, Object::Dictionary(page)));
+    Ok(Update { objects, reserve: Some((signature_id, 0)) })
 }
 
-/// Appends the update to a file with classic cross-reference tables: only the objects
-/// the update touches are read, and the update is written here, `/Contents` as a run of
-/// zeros copied in rather than formatted byte by byte.
-fn append_classic(
-    pdf: &[u8],
-    objects: &ClassicPdf,
-    signer: &str,
-    time: SystemTime,
-    capacity: usize,
-) -> Result<Vec<u8>, Error> {
-    let read = |id: ObjectId| objects.object(id);
-    let target = find_target(&objects.trailer, read)?;
-    let size = objects
-        .trailer
-        .get(b"Size")
-        .and_then(Object::as_i64)
-        .map_err(|_| pdf_error("PDF", "the trailer has no /Size"))?;
-    let next_id = u32::try_from(size).map_err(|_| pdf_error("PDF", "the trailer's /Size is out of range"))?;
-    let mut update = update_objects(target, next_id, read, signer, time);
-    update.sort_by_key(|(id, _)| *id);
-
-    let mut signed = Vec::with_capacity(pdf.len() + 2 * capacity + 8192);
-    signed.extend_from_slice(pdf);
-    if !pdf.ends_with(b"\n") {
-        signed.push(b'\n');
-    }
-    let mut offsets = Vec::new();
-    for (id, object) in &update {
-        offsets.push((id.0, signed.len()));
-        signed.extend_from_slice(format!("{} {} obj\n", id.0, id.1).as_bytes());
-        write_object(&mut signed, object)?;
-        if id.0 == next_id {
-            // The signature: its `/Contents` placeholder goes before the closing `>>`.
-            signed.truncate(signed.len() - 2);
-            signed.extend_from_slice(b"/Contents<");
-            signed.resize(signed.len() + 2 * capacity, b'0');
-            signed.extend_from_slice(b">>>");
-        }
-        signed.extend_from_slice(b"\nendobj\n");
-    }
-
-    let xref_start = signed.len();
-    signed.extend_from_slice(b"xref\n");
-    let mut rest = offsets.as_slice();
-    while let Some(&(first, _)) = rest.first() {
-        let run = rest.iter().enumerate().take_while(|(index, (id, _))| *id == first + *index as u32).count();
-        signed.extend_from_slice(format!("{first} {run}\n").as_bytes());
-        for (_, offset) in &rest[..run] {
-            signed.extend_from_slice(format!("{offset:010} 00000 n\r\n").as_bytes());
-        }
-        rest = &rest[run..];
-    }
-    let mut trailer = Dictionary::new();
-    trailer.set("Size", Object::Integer(i64::from(next_id) + 3));
-    for key in [b"Root".as_slice(), b"Info", b"ID"] {
-        if let Ok(value) = objects.trailer.get(key) {
-            trailer.set(key, value.clone());
-        }
-    }
-    trailer.set("Prev", Object::Integer(objects.startxref as i64));
-    signed.extend_from_slice(b"trailer\n");
-    write_object(&mut signed, &Object::Dictionary(trailer))?;
-    signed.extend_from_slice(format!("\nstartxref\n{xref_start}\n%%EOF\n").as_bytes());
-    Ok(signed)
+/// The widget annotation and where it goes in the structure tree.
+struct TaggedWidget<'a> {
+    widget: ObjectId,
+    element: ObjectId,
+    page: ObjectId,
+    /// What a screen reader says of the signature.
+    alt: &'a str,
 }
 
-fn write_object(out: &mut Vec<u8>, object: &Object) -> Result<(), Error> {
-    Writer::write_object(out, object).map_err(|err| pdf_error("PDF", err))
+/// Puts the signature widget in the structure tree, as PDF/UA-1 (7.18.1, 7.18.4) asks of
+/// every annotation: a `Form` element, child of the document element, whose content is
+/// the widget (an object reference), with the widget's `/StructParent` entry in the
+/// parent tree. Returns the element and the tree objects it changes; an untagged PDF is
+/// left untagged.
+fn tag_widget(
+    reader: &Reader,
+    catalog: &mut Dictionary,
+    widget: &mut Dictionary,
+    tagged: &TaggedWidget,
+) -> Result<Vec<(ObjectId, Object)>, Error> {
+    let Some(tree_value) = catalog.get(b"StructTreeRoot").ok().cloned() else { return Ok(Vec::new()) };
+    let broken = |what: &str| pdf_error("PDF structure tree", format!("{what} cannot be read"));
+    let mut tree = reader.dictionary(Some(&tree_value)).ok_or_else(|| broken("the structure tree root"))?;
+    let mut changed = Vec::new();
+
+    let parent_tree_value = tree.get(b"ParentTree").ok().cloned().ok_or_else(|| broken("the parent tree"))?;
+    let mut parent_tree = reader.dictionary(Some(&parent_tree_value)).ok_or_else(|| broken("the parent tree"))?;
+    let key = match tree.get(b"ParentTreeNextKey").and_then(Object::as_i64) {
+        Ok(key) => key,
+        Err(_) => highest_key(reader, &parent_tree, 0).map_or(0, |highest| highest + 1),
+    };
+    add_number(&mut parent_tree, key, Object::Reference(tagged.element));
+    tree.set("ParentTreeNextKey", Object::Integer(key + 1));
+    tree.set("ParentTree", replace(&parent_tree_value, parent_tree, &mut changed));
+
+    // The element's parent: the document element, or the root if it has several children.
+    let children = tree.get(b"K").ok().and_then(|children| reader.resolve(children));
+    let document_element = match children {
+        Some(Object::Array(kids)) if kids.len() == 1 => kids[0].as_reference().ok(),
+        Some(_) => tree.get(b"K").ok().and_then(|kid| kid.as_reference().ok()),
+        None => None,
+    }
+    .filter(|id| reader.dictionary(Some(&Object::Reference(*id))).is_some_and(|kid| kid.has(b"S")));
+    let parent = match document_element {
+        Some(id) => {
+            let mut element =
+                reader.dictionary(Some(&Object::Reference(id))).ok_or_else(|| broken("the document element"))?;
+            element.set("K", with_child(element.get(b"K").ok(), tagged.element));
+            changed.push((id, Object::Dictionary(element)));
+            Object::Reference(id)
+        }
+        None => {
+            tree.set("K", with_child(tree.get(b"K").ok(), tagged.element));
+            tree_value.as_reference().map_or(Object::Null, Object::Reference)
+        }
+    };
+    catalog.set("StructTreeRoot", replace(&tree_value, tree, &mut changed));
+
+    let mut content = Dictionary::new();
+    content.set("Type", Object::Name(b"OBJR".to_vec()));
+    content.set("Obj", Object::Reference(tagged.widget));
+    content.set("Pg", Object::Reference(tagged.page));
+    let mut element = Dictionary::new();
+    element.set("Type", Object::Name(b"StructElem".to_vec()));
+    element.set("S", Object::Name(b"Form".to_vec()));
+    if !matches!(parent, Object::Null) {
+        element.set("P", parent);
+    }
+    element.set("Pg", Object::Reference(tagged.page));
+    element.set("Alt", text_string(tagged.alt));
+    element.set("K", Object::Dictionary(content));
+    changed.push((tagged.element, Object::Dictionary(element)));
+    widget.set("StructParent", Object::Integer(key));
+    Ok(changed)
 }
 
-/// Appends the update to any other PDF lopdf reads (cross-reference streams, object
-/// streams), by loading all of it.
-fn append_with_lopdf(pdf: &[u8], signer: &str, time: SystemTime, capacity: usize) -> Result<Vec<u8>, Error> {
-    let document = Document::load_mem(pdf).map_err(|err| pdf_error("PDF", format!("not a readable PDF: {err}")))?;
-    let read = |id: ObjectId| document.get_object(id).ok().cloned();
-    let target = find_target(&document.trailer, read)?;
-    let next_id = document.max_id + 1;
-    let update = update_objects(target, next_id, read, signer, time);
-    let mut incremental = IncrementalDocument::create_from(pdf.to_vec(), document);
-    for (id, mut object) in update {
-        if id.0 == next_id
-            && let Object::Dictionary(signature) = &mut object
-        {
-            signature.set("Contents", Object::String(vec![0; capacity], StringFormat::Hexadecimal));
+/// The new value of a dictionary that was `original`: a new version of the object it
+/// refers to (recorded in `changed`), or the dictionary itself if it was direct.
+fn replace(original: &Object, dict: Dictionary, changed: &mut Vec<(ObjectId, Object)>) -> Object {
+    match original {
+        Object::Reference(id) => {
+            changed.push((*id, Object::Dictionary(dict)));
+            Object::Reference(*id)
         }
-        incremental.new_document.set_object(id, object);
+        _ => Object::Dictionary(dict),
     }
-    incremental.new_document.max_id = next_id + 2;
-    let mut signed = Vec::with_capacity(pdf.len() + 2 * capacity + 8192);
-    incremental.save_to(&mut signed).map_err(|err| pdf_error("PDF", err))?;
-    Ok(signed)
+}
+
+/// `/K` with `child` appended, whether it held one kid or an array of them.
+fn with_child(kids: Option<&Object>, child: ObjectId) -> Object {
+    let mut kids = match kids {
+        Some(Object::Array(kids)) => kids.clone(),
+        Some(kid) => vec![kid.clone()],
+        None => Vec::new(),
+    };
+    kids.push(Object::Reference(child));
+    Object::Array(kids)
+}
+
+/// Adds `key` to a number tree whose keys are all below it: to the root's `/Nums`, or as
+/// a new leaf after the root's `/Kids`.
+fn add_number(tree: &mut Dictionary, key: i64, value: Object) {
+    if let Ok(Object::Array(kids)) = tree.get(b"Kids") {
+        let mut leaf = Dictionary::new();
+        leaf.set("Limits", Object::Array(vec![key.into(), key.into()]));
+        leaf.set("Nums", Object::Array(vec![key.into(), value]));
+        let mut kids = kids.clone();
+        kids.push(Object::Dictionary(leaf));
+        tree.set("Kids", Object::Array(kids));
+    } else {
+        let mut nums = tree.get(b"Nums").and_then(Object::as_array).cloned().unwrap_or_default();
+        nums.extend([key.into(), value]);
+        tree.set("Nums", Object::Array(nums));
+    }
+}
+
+/// The highest key of a number tree, for a tree root without `/ParentTreeNextKey`.
+fn highest_key(reader: &Reader, node: &Dictionary, depth: usize) -> Option<i64> {
+    let own = node.get(b"Nums").and_then(Object::as_array).ok().into_iter().flatten().step_by(2);
+    let mut highest = own.filter_map(|key| key.as_i64().ok()).max();
+    if depth < 16
+        && let Ok(kids) = node.get(b"Kids").and_then(Object::as_array)
+    {
+        for kid in kids.iter().filter_map(|kid| reader.dictionary(Some(kid))) {
+            highest = highest.max(highest_key(reader, &kid, depth + 1));
+        }
+    }
+    highest
 }
 
 /// Signs `pdf` as `identity`, at `time`, with the CMS that `build_cms` makes from the
@@ -293,13 +322,10 @@ pub fn sign_pdf(
     build_cms: impl FnOnce(&[u8]) -> Result<Signed, Error>,
 ) -> Result<(Vec<u8>, Option<TokenInfo>), Error> {
     let signer = identity.common_name();
-    let mut signed = match ClassicPdf::read(pdf) {
-        Some(objects) => append_classic(pdf, &objects, &signer, time, capacity)?,
-        None => append_with_lopdf(pdf, &signer, time, capacity)?,
-    };
-    if !signed.starts_with(pdf) {
-        return Err(pdf_error("PDF", "the incremental update did not keep the original bytes"));
-    }
+    let reader = Reader::open(pdf).map_err(|message| pdf_error("PDF", message))?;
+    let mut update = update_objects(&reader, &signer, time)?;
+    update.reserve = update.reserve.map(|(id, _)| (id, capacity));
+    let mut signed = append(pdf, reader, update).map_err(|message| pdf_error("PDF", message))?;
 
     let (contents_start, contents_end) = find_contents_placeholder(&signed, pdf.len(), capacity)?;
     let byte_range = [0, contents_start, contents_end, signed.len() - contents_end];

@@ -1,13 +1,13 @@
 //! Reads single objects of a PDF whose cross-reference sections are classic tables, as
-//! Typst and most producers write them. Signing touches a handful of a PDF's objects
-//! (trailer, catalog, page tree, first page); parsing all of them, as a full load does,
-//! costs a quarter of what rendering the notice costs. Anything this reader does not
-//! handle (cross-reference streams, object streams, encryption, a damaged table) makes it
-//! decline, and the caller loads the whole file with lopdf instead.
+//! Typst and most producers write them. An update touches a handful of a PDF's objects
+//! (trailer, catalog, page tree, first page, metadata); parsing all of them, as a full
+//! load does, costs a quarter of what rendering the notice costs. Anything this reader
+//! does not handle (cross-reference streams, object streams, encryption, a damaged table)
+//! makes it decline, and the caller loads the whole file with lopdf instead.
 
 use std::collections::HashMap;
 
-use lopdf::{Dictionary, Object, ObjectId, StringFormat};
+use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 
 /// The newest cross-reference data of a PDF and the offset of each object.
 pub struct ClassicPdf<'a> {
@@ -53,7 +53,8 @@ impl<'a> ClassicPdf<'a> {
         Some(ClassicPdf { pdf, offsets, trailer: newest_trailer?, startxref })
     }
 
-    /// The object `id`, if it is a plain (non-stream) object this reader can parse.
+    /// The object `id`, if this reader can parse it: any object, and a stream whose
+    /// `/Length` is given directly, with its content as stored (still filtered).
     pub fn object(&self, id: ObjectId) -> Option<Object> {
         let offset = (*self.offsets.get(&id.0)?)?;
         let mut cursor = Cursor { pdf: self.pdf, at: offset };
@@ -61,7 +62,12 @@ impl<'a> ClassicPdf<'a> {
         if number != i64::from(id.0) || generation != i64::from(id.1) || !cursor.keyword(b"obj") {
             return None;
         }
-        let object = cursor.object(0)?;
+        let mut object = cursor.object(0)?;
+        if let Object::Dictionary(dict) = &object
+            && cursor.keyword(b"stream")
+        {
+            object = Object::Stream(cursor.stream_content(dict.clone())?);
+        }
         cursor.keyword(b"endobj").then_some(object)
     }
 }
@@ -134,6 +140,20 @@ impl Cursor<'_> {
 
     fn integer(&mut self) -> Option<i64> {
         std::str::from_utf8(self.token()).ok()?.parse().ok()
+    }
+
+    /// The content after the `stream` keyword: an end of line, `/Length` bytes, then
+    /// `endstream`.
+    fn stream_content(&mut self, dict: Dictionary) -> Option<Stream> {
+        match self.rest() {
+            [b'\r', b'\n', ..] => self.at += 2,
+            [b'\n', ..] => self.at += 1,
+            _ => return None,
+        }
+        let length = usize::try_from(dict.get(b"Length").ok()?.as_i64().ok()?).ok()?;
+        let content = self.rest().get(..length)?.to_vec();
+        self.at += length;
+        self.keyword(b"endstream").then(|| Stream::new(dict, content).with_compression(false))
     }
 
     /// One classic cross-reference section and its trailer. Entries already known, from a
@@ -356,6 +376,16 @@ mod tests {
     #[test]
     fn two_integers_are_not_a_reference_without_r() {
         assert_eq!(parse("[1 2]").unwrap().as_array().unwrap(), &vec![Object::Integer(1), Object::Integer(2)]);
+    }
+
+    #[test]
+    fn reads_a_stream_with_a_direct_length() {
+        let pdf = b"%PDF-1.7\n1 0 obj\n<</Length 5/Type/Metadata>>\nstream\nab\ncd\nendstream\nendobj\n";
+        let offsets = HashMap::from([(1, Some(9))]);
+        let reader = ClassicPdf { pdf, offsets, trailer: Dictionary::new(), startxref: 0 };
+        let Some(Object::Stream(stream)) = reader.object((1, 0)) else { panic!("no stream read") };
+        assert_eq!(stream.content, b"ab\ncd");
+        assert_eq!(stream.dict.get(b"Type").unwrap(), &Object::Name(b"Metadata".to_vec()));
     }
 
     #[test]
