@@ -11,10 +11,11 @@ use std::time::SystemTime;
 use crate::archive::plan::TaskClass;
 use crate::archive::{Archive, Archiving, Entry, Prepared, Vocabulary};
 use crate::error::{Diagnostic, Error, Severity};
-use crate::record::Register;
 use crate::record::load::RECORD;
+use crate::record::{HistoryEvent, Register};
 use crate::sign::{KeySource, Signer};
 use crate::source::{self, Limits};
+use crate::time::Date;
 use crate::{Checked, Engine, Format, LangForm};
 
 /// What a batch did with one file.
@@ -359,6 +360,31 @@ fn collect(plan: &mut Plan, results: Vec<(usize, Outcome)>) -> Report {
 /// in memory (bench/run.py). Several at once let the filesystem confirm them together.
 const STORING_THREADS: usize = 4;
 
+/// A register whose content changed since its newest archived version must say so in its
+/// history: an `updated` entry later than that version's date.
+fn reissue_without_update(register: &Register, version: &str, archived: Date) -> Option<Diagnostic> {
+    let updated_since = register
+        .record
+        .document
+        .history
+        .iter()
+        .any(|entry| entry.event == HistoryEvent::Updated && entry.date > archived);
+    (!updated_since).then(|| {
+        register
+            .source
+            .error(
+                "archive.no-update-entry",
+                "document.history",
+                format!(
+                    "the notice changed since the archived {version} (dated {}), but its history has no `updated` entry after that date",
+                    archived.finnish()
+                ),
+            )
+            .with_severity(Severity::Warning)
+            .with_hint("add `- { event: updated, date: <today>, by: <who> }` to `document.history` and set `document.date`")
+    })
+}
+
 /// Reads a file's `kind` and `id`, cheaply, without the typed load.
 fn classify(path: &Path) -> Found {
     let parsed = match source::read_parsed(path, &Limits::INPUT) {
@@ -449,6 +475,7 @@ fn process(
         let outputs = engine.produce(&register, forms, formats, signer.as_deref())?;
         return Ok(Step::Store(Box::new(Store { id, notices, warnings, outputs, archive: None })));
     };
+    register.require_final("archived")?;
     let class = lock(archiving).task_class(&register)?;
     let signer_name = signer.as_ref().map(|signer| signer.identity.signatory_line());
     let documents = engine.compose_forms(&register, forms, signer_name.as_deref())?;
@@ -462,6 +489,9 @@ fn process(
     if unchanged {
         return Ok(Step::Done(Outcome::Unchanged { id, warnings }));
     }
+    let mut warnings = warnings;
+    let previous = lock(archiving).archive.latest_version(&id);
+    warnings.extend(previous.and_then(|(version, date)| reissue_without_update(&register, &version, date?)));
     let outputs = engine.render_forms(&register, &documents, formats, signer.as_deref())?;
     // Registers have folders of their own, so versions of different registers never
     // contend; the lock is only for the shared plan cache above.

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::assets::Assets;
 use crate::error::Error;
-use crate::record::{Art6, Art9, HistoryEvent, Person, Register, StatuteRef, TransferGround};
+use crate::record::{Art6, Art9, HistoryEvent, Person, Register, Status, StatuteRef, TransferGround};
 use crate::statutes::{Entries, StatuteCatalog};
 use crate::text::{Lang, Localized};
 use crate::time::Date;
@@ -92,6 +92,8 @@ pub struct Header {
     pub organisation: Vec<String>,
     /// TIETOSUOJASELOSTE, DATASKYDDSBESKRIVNING, or both, one to a line.
     pub doc_types: Vec<String>,
+    /// LUONNOS / UTKAST on a draft, on every page.
+    pub draft: Option<String>,
     pub date: String,
     pub reference: Option<String>,
 }
@@ -102,6 +104,8 @@ pub struct Part {
     pub lang: Lang,
     /// The register's name, the part's title.
     pub heading: String,
+    /// LUONNOS or UTKAST on a draft, under the heading, where a screen reader reads it too.
+    pub draft: Option<String>,
     pub intro: String,
     /// The document's date, version and case number, in the text as well as in the title
     /// block, which a screen reader skips as a page artifact.
@@ -243,6 +247,7 @@ pub fn compose(
     let mut parts = Vec::new();
     let mut titles = Vec::new();
     let mut doc_types = Vec::new();
+    let mut markings = Vec::new();
     let mut subject = String::new();
     let mut org_lines: Vec<String> = Vec::new();
     for &lang in form.languages() {
@@ -250,6 +255,11 @@ pub fn compose(
         let mut part = composer.part()?;
         if let Some(certificate_name) = signed_by {
             part.signature = Some(composer.signature_note(certificate_name)?);
+        }
+        if record.status == Status::Draft {
+            let marking = composer.text("draft")?;
+            markings.push(marking.clone());
+            part.draft = Some(marking);
         }
         parts.push(part);
         titles.push(composer.text("title")?);
@@ -275,6 +285,7 @@ pub fn compose(
         header: Header {
             organisation: org_lines,
             doc_types,
+            draft: (!markings.is_empty()).then(|| markings.join(" / ")),
             date: record.document.date.finnish(),
             reference: record.document.reference.clone(),
         },
@@ -445,6 +456,7 @@ impl Composer<'_> {
         Ok(Part {
             lang: self.lang,
             heading: self.local(&record.name),
+            draft: None,
             intro: self.text("paragraphs.intro")?,
             details: details.into_iter().flatten().collect(),
             sections,
@@ -473,7 +485,11 @@ impl Composer<'_> {
             self.field("website", organisation.website.iter().cloned().collect())?,
             self.field("business_id", organisation.business_id.iter().cloned().collect())?,
         ];
-        Ok(Body::of(vec![Block::Fields { rows: rows.into_iter().flatten().collect() }]))
+        let mut blocks = vec![Block::Fields { rows: rows.into_iter().flatten().collect() }];
+        if let Some(note) = &record.controller_note {
+            blocks.push(Block::Paragraph { text: self.local(note) });
+        }
+        Ok(Body::of(blocks))
     }
 
     fn persons(&self) -> Result<Option<Body>, Error> {
@@ -482,7 +498,7 @@ impl Composer<'_> {
         if let Some(person) = &record.responsible {
             persons.extend(self.field("responsible", self.person_lines(person))?);
         }
-        if let Some(person) = &record.contact {
+        for person in &record.contact {
             persons.extend(self.field("contact", self.person_lines(person))?);
         }
         Ok((!persons.is_empty()).then(|| Body::new(vec![Block::Fields { rows: persons }])))
@@ -523,7 +539,7 @@ impl Composer<'_> {
     }
 
     fn automated(&self) -> Result<Option<Body>, Error> {
-        let text = match &self.register.record.automated_decisions {
+        let text = match self.register.record.automated_decisions.given() {
             Some(text) => self.local(text),
             None => self.text("paragraphs.automated_none")?,
         };
@@ -552,12 +568,12 @@ impl Composer<'_> {
                 .collect::<Result<Vec<_>, _>>()?;
             blocks.push(Block::List { items: points });
         }
+        if let Some(explanation) = &basis.explanation {
+            blocks.push(Block::Paragraph { text: self.local(explanation) });
+        }
         if !basis.statutes.is_empty() {
             blocks.push(Block::Paragraph { text: self.text("paragraphs.statutes_intro")? });
             blocks.push(Block::List { items: self.cite(&basis.statutes) });
-        }
-        if let Some(explanation) = &basis.explanation {
-            blocks.push(Block::Paragraph { text: self.local(explanation) });
         }
         Ok(Body::of(blocks))
     }
@@ -574,24 +590,20 @@ impl Composer<'_> {
             }
         }
         if let Some(secrecy) = &record.secrecy {
-            let mut text = self.local(&secrecy.text);
-            let grounds = self.cite(&secrecy.statutes);
-            if !grounds.is_empty() {
-                text = self
-                    .text_with("paragraphs.secrecy_grounds", json!({ "text": text, "grounds": grounds.join("; ") }))?;
-            }
-            blocks.push(Block::Paragraph { text });
+            let rows = [
+                self.field("secrecy", vec![self.local(&secrecy.text)])?,
+                self.field("secrecy_grounds", self.cite(&secrecy.statutes))?,
+            ];
+            blocks.push(Block::Fields { rows: rows.into_iter().flatten().collect() });
         }
         Ok(Some(Body { blocks, subsections: sub_registers }))
     }
 
     fn disclosures(&self) -> Result<Option<Body>, Error> {
-        let record = &self.register.record;
-        if record.disclosures.is_empty() {
+        let Some(disclosures) = self.register.record.disclosures.given() else {
             return Ok(Body::of(vec![Block::Paragraph { text: self.text("paragraphs.disclosures_none")? }]));
-        }
-        let items = record
-            .disclosures
+        };
+        let items = disclosures
             .iter()
             .map(|disclosure| {
                 let mut item = self.local(&disclosure.recipient);
@@ -607,12 +619,10 @@ impl Composer<'_> {
     }
 
     fn transfers(&self) -> Result<Option<Body>, Error> {
-        let record = &self.register.record;
-        if record.transfers.is_empty() {
+        let Some(transfers) = self.register.record.transfers.given() else {
             return Ok(Body::of(vec![Block::Paragraph { text: self.text("paragraphs.transfers_none")? }]));
-        }
-        let items = record
-            .transfers
+        };
+        let items = transfers
             .iter()
             .map(|transfer| {
                 let key = match transfer.ground {
@@ -629,14 +639,25 @@ impl Composer<'_> {
     }
 
     fn processors(&self) -> Result<Option<Body>, Error> {
-        let record = &self.register.record;
-        if record.processors.is_empty() {
+        let Some(processors) = self.register.record.processors.given() else {
             return Ok(Body::of(vec![Block::Paragraph { text: self.text("paragraphs.processors_none")? }]));
-        }
-        let items = record
-            .processors
+        };
+        let business_id = self.text("labels.business_id")?;
+        let items = processors
             .iter()
-            .map(|processor| format!("{}: {}", processor.name.get(self.lang), self.local(&processor.task)))
+            .map(|processor| {
+                let identity: Vec<String> = [
+                    processor.business_id.as_ref().map(|id| format!("{business_id} {id}")),
+                    processor.address.as_ref().map(|address| address.get(self.lang).to_owned()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                let name = processor.name.get(self.lang);
+                let name =
+                    if identity.is_empty() { name.to_owned() } else { format!("{name} ({})", identity.join(", ")) };
+                format!("{name}: {}", self.local(&processor.task))
+            })
             .collect();
         Ok(Body::of(vec![Block::Paragraph { text: self.text("paragraphs.processors_intro")? }, Block::List { items }]))
     }
@@ -661,7 +682,7 @@ impl Composer<'_> {
         electronic.extend(self.paragraphs(&record.security.electronic));
 
         let mut manual = Vec::new();
-        match &record.manual_material {
+        match record.manual_material.given() {
             Some(material) => manual.push(Block::Paragraph { text: self.local(material) }),
             None => manual.push(Block::Paragraph { text: self.text("paragraphs.manual_none")? }),
         }
@@ -705,7 +726,7 @@ impl Composer<'_> {
                 HistoryEvent::Drafted => "drafted",
                 HistoryEvent::Updated => "updated",
             };
-            rows.extend(self.field(label, vec![format!("{} {}", entry.date.finnish(), entry.by)])?);
+            rows.extend(self.field(label, vec![format!("{} {}", entry.date.finnish(), entry.by.get(self.lang))])?);
         }
         Ok(Body::of(vec![Block::Fields { rows }]))
     }

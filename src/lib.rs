@@ -237,13 +237,20 @@ impl Engine {
         Ok(archive::bag::sha256_hex(&json))
     }
 
-    /// The words the archive describes `register` with, in its first language.
+    /// The words the archive describes `register` with, in its first language; the
+    /// title in each language the notice is published in.
     pub fn archive_vocabulary(&self, register: &Register) -> Result<archive::Vocabulary, Error> {
-        let lang = register.record.languages[0];
+        let languages = &register.record.languages;
+        let lang = languages[0];
         let words = self.archive_words.iter().find(|(of, _)| *of == lang).map(|(_, words)| words.clone());
-        let data = json!({ "register": register.record.name.get(lang) });
-        let title = self.texts.render(lang, "archive.title", &data)?;
-        Ok(archive::Vocabulary { title, ..words.expect("words for every language") })
+        let titles = languages
+            .iter()
+            .map(|&lang| {
+                let data = json!({ "register": register.record.name.get(lang) });
+                self.texts.render(lang, "archive.title", &data)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(archive::Vocabulary { title: titles.join(" / "), ..words.expect("words for every language") })
     }
 
     /// Produces every requested file of one register in memory, named
@@ -261,6 +268,31 @@ impl Engine {
         self.render_forms(register, &documents, formats, signer)
     }
 
+    /// The files [`Engine::produce`] would make for `register`, by name, without making
+    /// them: what `render --dry-run` shows. A signed DOCX or JSON comes with its `.p7s`.
+    pub fn planned_files(
+        &self,
+        register: &Register,
+        forms: &[LangForm],
+        formats: &[Format],
+        signed: bool,
+    ) -> Result<Vec<String>, Error> {
+        if signed {
+            register.require_final("signed")?;
+        }
+        let mut names = Vec::new();
+        for form in self.forms_for(register, forms)? {
+            for &format in formats {
+                let name = format!("{}.{}.{}", register.record.id, form.file_code(), format.extension());
+                if signed && format != Format::Pdf {
+                    names.push(format!("{name}.p7s"));
+                }
+                names.push(name);
+            }
+        }
+        Ok(names)
+    }
+
     /// Renders composed notices into every format, signing them when `signer` is given.
     pub fn render_forms(
         &self,
@@ -269,6 +301,9 @@ impl Engine {
         formats: &[Format],
         signer: Option<&sign::Signer>,
     ) -> Result<Vec<Output>, Error> {
+        if signer.is_some() {
+            register.require_final("signed")?;
+        }
         let mut outputs = Vec::new();
         for (form, document) in documents {
             for &format in formats {

@@ -116,7 +116,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// Writes a private key: readable and writable by its owner only from the moment the file
 /// exists, and never in place of anything already at `path`, not even a link.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let staged = stage_with_mode(folder_of(path), [(path.to_owned(), bytes)], PRIVATE)?;
+    write_new_with_mode(path, bytes, PRIVATE)
+}
+
+/// Writes a new file, never in place of anything already at `path`, not even a link: for
+/// files a user edits afterwards, such as exported templates.
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_new_with_mode(path, bytes, READABLE)
+}
+
+fn write_new_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+    let staged = stage_with_mode(folder_of(path), [(path.to_owned(), bytes)], mode)?;
     for (file, path) in staged.files {
         file.persist_noclobber(&path).map_err(|err| Error::io(&path, "create", err.error))?;
     }

@@ -129,18 +129,152 @@ impl Parsed {
     /// values in serde's message are shortened, and never shown if they look like key
     /// material.
     pub fn typed<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_path_to_error::deserialize(&self.tree).map_err(|err| {
-            let mut field = err.path().to_string();
-            let message = redact(&err.inner().to_string());
+        serde_path_to_error::deserialize(&self.tree).map_err(|err| Error::input(self.shape_error(&err).0))
+    }
+
+    /// Like [`Parsed::typed`], but reports every shape error of the file at once, as a
+    /// compiler does. After each error the tree is repaired where it failed, from `fill`
+    /// (a complete, valid file of the same kind) or by dropping an unknown or optional
+    /// field, and read again, until it reads or an error cannot be repaired.
+    pub fn typed_all<T: DeserializeOwned>(&self, fill: &Value) -> Result<T, Error> {
+        let first = match serde_path_to_error::deserialize(&self.tree) {
+            Ok(value) => return Ok(value),
+            Err(err) => err,
+        };
+        let mut tree = self.tree.clone();
+        let mut diagnostics = Vec::new();
+        let mut failed_at = std::collections::BTreeSet::new();
+        // Where a misspelt field's likely name is, so that the same slip is not told
+        // again as that field missing.
+        let mut suggested = std::collections::BTreeSet::new();
+        let mut err = first;
+        for _ in 0..MAX_SHAPE_ERRORS {
+            let (diagnostic, target, kind) = self.shape_error(&err);
+            let repeated = !failed_at.insert(target.clone());
+            if let (Shape::Unknown, Some(name)) = (kind, did_you_mean(&err.inner().to_string())) {
+                let mut place = target[..target.len().saturating_sub(1)].to_vec();
+                place.push(Step::Key(name));
+                suggested.insert(place);
+            }
+            let told = matches!(kind, Shape::Missing) && suggested.contains(&target);
+            if !repeated && !told {
+                diagnostics.push(diagnostic);
+            }
+            if repeated || !repair(&mut tree, &target, kind, fill) {
+                break;
+            }
+            err = match serde_path_to_error::deserialize::<_, T>(&tree) {
+                Ok(_) => break,
+                Err(err) => err,
+            };
+        }
+        Err(Error::Input(diagnostics))
+    }
+
+    /// The diagnostic of a shape error, with the path of the value it is about and what
+    /// kind of error it is.
+    fn shape_error(&self, err: &serde_path_to_error::Error<serde_json::Error>) -> (Diagnostic, Vec<Step>, Shape) {
+        let mut target: Vec<Step> = err
+            .path()
+            .iter()
+            .filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Seq { index } => Some(Step::Index(*index)),
+                serde_path_to_error::Segment::Map { key } => Some(Step::Key(key.clone())),
+                _ => None,
+            })
+            .collect();
+        let mut field = err.path().to_string();
+        let message = redact(&err.inner().to_string());
+        let kind = if let Some(unknown) = unknown_name(&message) {
             // Inside a list the path already ends at the unknown field; elsewhere it
             // ends at the struct that has it.
-            if let Some(unknown) = unknown_name(&message).filter(|unknown| !ends_with_segment(&field, unknown)) {
+            if !ends_with_segment(&field, &unknown) {
                 field = join(&field, &unknown);
+                target.push(Step::Key(unknown));
             }
-            let diagnostic = self.error(shape_rule(&message), &field, message).with_suggestion();
-            Error::input(if field == "." { Diagnostic { field: String::new(), ..diagnostic } } else { diagnostic })
-        })
+            Shape::Unknown
+        } else if let Some(missing) = missing_name(&message) {
+            target.push(Step::Key(missing));
+            Shape::Missing
+        } else {
+            Shape::Value
+        };
+        let diagnostic = self.error(shape_rule(&message), &field, message).with_suggestion();
+        let diagnostic = if field == "." { Diagnostic { field: String::new(), ..diagnostic } } else { diagnostic };
+        (diagnostic, target, kind)
     }
+}
+
+/// More shape errors than this in one file are not all listed: the file is probably not
+/// what it claims to be.
+const MAX_SHAPE_ERRORS: usize = 50;
+
+/// One step of a path into a tree.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// What a shape error is about: a field that should not be there, one that should, or a
+/// value of the wrong shape.
+#[derive(Clone, Copy)]
+enum Shape {
+    Unknown,
+    Missing,
+    Value,
+}
+
+/// Repairs `tree` at `target` so that reading can go on past an error: an unknown field
+/// is dropped; a missing or malformed value is replaced by `fill`'s value at the same
+/// place (the first item of a list standing for any); a malformed value `fill` does not
+/// have is dropped if it is a field (so an optional one). Returns false when it cannot.
+fn repair(tree: &mut Value, target: &[Step], kind: Shape, fill: &Value) -> bool {
+    let Some((last, parent)) = target.split_last() else { return false };
+    let replacement = fill_at(fill, target);
+    let Some(parent) = node_at(tree, parent) else { return false };
+    match (kind, last, parent) {
+        (Shape::Unknown, Step::Key(key), Value::Object(map)) => map.remove(key).is_some(),
+        (Shape::Missing | Shape::Value, Step::Key(key), Value::Object(map)) => match replacement {
+            Some(value) => {
+                map.insert(key.clone(), value);
+                true
+            }
+            None => matches!(kind, Shape::Value) && map.remove(key).is_some(),
+        },
+        (Shape::Value, Step::Index(index), Value::Array(items)) => match (replacement, items.get_mut(*index)) {
+            (Some(value), Some(item)) => {
+                *item = value;
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn node_at<'a>(tree: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
+    path.iter().try_fold(tree, |node, step| match step {
+        Step::Key(key) => node.get_mut(key.as_str()),
+        Step::Index(index) => node.get_mut(*index),
+    })
+}
+
+fn fill_at(fill: &Value, path: &[Step]) -> Option<Value> {
+    let mut node = fill;
+    for step in path {
+        node = match step {
+            Step::Key(key) => node.get(key.as_str())?,
+            Step::Index(_) => node.get(0)?,
+        };
+    }
+    Some(node.clone())
+}
+
+/// The name in serde's "missing field `x`" message.
+fn missing_name(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split_once('`').map(|(name, _)| name.to_owned())
 }
 
 fn join(parent: &str, key: &str) -> String {

@@ -80,7 +80,7 @@ pub fn metadata(described: &Described<'_>, output: &Output, file: &PayloadFile) 
             "title": vocabulary.title,
             "languages": languages,
             "taskClass": class.code,
-            "taskClassName": { "fi": class.name.get(Lang::Fi), "sv": class.name.get(Lang::Sv) },
+            "taskClassName": task_class_names(class, &record.languages),
             "documentClass": class.notice.class,
             "version": version,
             "created": record.document.date.iso(),
@@ -123,6 +123,16 @@ pub fn metadata(described: &Described<'_>, output: &Output, file: &PayloadFile) 
 }
 
 /// The PRONOM identifier of a PDF/A level.
+/// The task class's name in each language the notice is published in that the plan gives
+/// it in: never an empty name.
+fn task_class_names(class: &TaskClass, languages: &[Lang]) -> Value {
+    let names: serde_json::Map<String, Value> = languages
+        .iter()
+        .filter_map(|&lang| class.name.text(lang).map(|name| (lang.code().to_owned(), Value::from(name))))
+        .collect();
+    Value::Object(names)
+}
+
 fn pronom_of(format: &str) -> &'static str {
     match format {
         "PDF/A-2a" => "fmt/476",

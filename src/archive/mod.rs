@@ -34,6 +34,8 @@ const MARKER_TEXT: &str =
     "seloste archive 1\nEach folder is a register; each vNNNN folder in it is one version, a BagIt bag.\n";
 /// The bag-info label holding the fingerprint of the notice's content.
 const CONTENT_LABEL: &str = "Seloste-Content-SHA256";
+/// The bag-info label of the archived notice's own date (`document.date`).
+const DOCUMENT_DATE_LABEL: &str = "Seloste-Document-Date";
 
 #[derive(Clone)]
 pub struct Archive {
@@ -90,9 +92,20 @@ impl Archive {
 
     /// The content fingerprint of the register's newest version, if any.
     pub fn latest_fingerprint(&self, id: &str) -> Option<String> {
+        self.latest_label(id, CONTENT_LABEL)
+    }
+
+    /// The newest version of the register, with the date of the notice it holds, if any.
+    pub fn latest_version(&self, id: &str) -> Option<(String, Option<crate::time::Date>)> {
+        let (number, _) = versions(&self.root.join(id)).pop()?;
+        let date = self.latest_label(id, DOCUMENT_DATE_LABEL).and_then(|date| crate::time::Date::parse(&date));
+        Some((version_name(number), date))
+    }
+
+    fn latest_label(&self, id: &str, label: &str) -> Option<String> {
         let (_, dir) = versions(&self.root.join(id)).pop()?;
         let info = bag::read_bag_info(&dir).ok()?;
-        bag::label(&info, CONTENT_LABEL).map(str::to_owned)
+        bag::label(&info, label).map(str::to_owned)
     }
 
     /// Builds the entry's new version, whole and flushed to disk, in a temporary folder
@@ -224,6 +237,7 @@ fn bag_info(
             format!("{}; {}; {}", vocabulary.retention(class), retention.reason, retention.start),
         ),
         (CONTENT_LABEL.to_owned(), fingerprint.to_owned()),
+        (DOCUMENT_DATE_LABEL.to_owned(), register.record.document.date.iso()),
     ];
     if let Some((previous_number, previous_dir)) = previous {
         let manifest_path = previous_dir.join(bag::TAG_MANIFEST);

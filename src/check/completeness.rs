@@ -66,8 +66,14 @@ impl Checklist {
 }
 
 /// The rules of this module besides the checklist's sections.
-const RULES: &[&str] =
-    &["gdpr.obligation", "gdpr.transfer-safeguards-copy", "gdpr.consent-withdrawal", "gdpr.special-categories"];
+const RULES: &[&str] = &[
+    "gdpr.obligation",
+    "gdpr.transfer-safeguards-copy",
+    "gdpr.consent-withdrawal",
+    "gdpr.special-categories",
+    "record.empty-list",
+    "record.contradiction",
+];
 
 /// The points the record itself must answer, whether or not its notice can be composed:
 /// the obligation to provide the data, and an Art. 9(2) point for special categories.
@@ -75,6 +81,7 @@ pub fn record_points(checklist: &Checklist, register: &Register) -> Vec<Diagnost
     let mut findings = Vec::new();
     obligation(register, &mut findings);
     safeguard_copies(register, &mut findings);
+    stated_negatives(register, &mut findings);
     special_categories(checklist, register, &mut findings);
     findings
 }
@@ -189,7 +196,7 @@ fn obligation(register: &Register, findings: &mut Vec<Diagnostic>) {
 /// Art. 13(1)(f), 14(1)(f): a transfer on appropriate safeguards must say how to obtain
 /// a copy of them or where they have been made available.
 fn safeguard_copies(register: &Register, findings: &mut Vec<Diagnostic>) {
-    for (index, transfer) in register.record.transfers.iter().enumerate() {
+    for (index, transfer) in register.record.transfers.items().iter().enumerate() {
         if transfer.ground == TransferGround::Safeguards && transfer.copy.is_none() {
             findings.push(
                 register
@@ -203,6 +210,37 @@ fn safeguard_copies(register: &Register, findings: &mut Vec<Diagnostic>) {
                     .with_hint("add `copy: { fi: ..., sv: ... }`: where the safeguards can be requested or read"),
             );
         }
+    }
+}
+
+/// A list given empty says neither what there is nor that there is none; and a stated
+/// negative must not contradict another field.
+fn stated_negatives(register: &Register, findings: &mut Vec<Diagnostic>) {
+    let record = &register.record;
+    let lists = [
+        ("disclosures", record.disclosures.given().map(Vec::len)),
+        ("transfers", record.transfers.given().map(Vec::len)),
+        ("processors", record.processors.given().map(Vec::len)),
+    ];
+    for (field, _) in lists.iter().filter(|(_, len)| *len == Some(0)) {
+        findings.push(
+            register
+                .source
+                .error("record.empty-list", field, format!("`{field}` is an empty list"))
+                .with_hint(format!("list them, or write `{field}: none` if there are none")),
+        );
+    }
+    if record.manual_material.given().is_none() && !record.security.manual.is_empty() {
+        findings.push(
+            register
+                .source
+                .error(
+                    "record.contradiction",
+                    "manual_material",
+                    "`manual_material: none` says the register has no paper material, but `security.manual` says how paper material is protected",
+                )
+                .with_hint("describe the paper material, or remove `security.manual`"),
+        );
     }
 }
 

@@ -14,6 +14,7 @@
 //! the organisation file) is reported as a note with its reason.
 
 pub mod completeness;
+pub mod contact;
 pub mod lint;
 pub mod walk;
 
@@ -60,7 +61,7 @@ impl Context<'_> {
 type Rule = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
 /// The rules that span fields of a record, in the order their findings are reported.
-const RULES: &[Rule] = &[id_form, declared_languages, legal_basis, required_lists, dpo, texts];
+const RULES: &[Rule] = &[id_form, declared_languages, legal_basis, required_lists, dpo, contacts, texts];
 
 /// The ids of the rules of this module, for telling an accepted rule from a mistyped one.
 const RULE_IDS: &[&str] = &[
@@ -180,9 +181,17 @@ pub fn accept(register: &Register, known: &[&str], findings: Vec<Diagnostic>) ->
 /// Every rule id the check can report, with the rules from data.
 pub fn known_rules<'a>(checklist: &'a Checklist, rules: &'a [&'a Rules]) -> Vec<&'a str> {
     let mut known: Vec<&str> = RULE_IDS.to_vec();
+    known.extend(contact::RULE_IDS);
     known.extend(checklist.rules());
     known.extend(rules.iter().flat_map(|rules| rules.ids()));
     known
+}
+
+fn contacts(context: &Context<'_>, findings: &mut Vec<Diagnostic>) {
+    for problem in contact::problems(context.register) {
+        let finding = context.source(problem.file).error(problem.rule, &problem.field, problem.message);
+        findings.push(finding.with_hint(problem.hint));
+    }
 }
 
 fn id_form(context: &Context<'_>, findings: &mut Vec<Diagnostic>) {

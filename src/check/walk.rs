@@ -97,7 +97,7 @@ impl Walker<'_> {
         self.plain("document.reference", &document.reference);
         self.plain("document.version", &document.version);
         for (index, entry) in document.history.iter().enumerate() {
-            self.plain(&format!("document.history[{index}].by"), &Some(entry.by.clone()));
+            self.phrase(&format!("document.history[{index}].by"), &entry.by);
         }
     }
 
@@ -140,6 +140,10 @@ impl Walker<'_> {
     fn processors(&mut self, processors: &[Processor]) {
         for (index, processor) in processors.iter().enumerate() {
             self.phrase(&format!("processors[{index}].name"), &processor.name);
+            self.plain(&format!("processors[{index}].business_id"), &processor.business_id);
+            if let Some(address) = &processor.address {
+                self.phrase(&format!("processors[{index}].address"), address);
+            }
             self.localized(&format!("processors[{index}].task"), &processor.task);
         }
     }
@@ -169,11 +173,12 @@ pub fn walk_record(record: &Record, visitor: &mut dyn Visitor) {
     walker.localized("name", &record.name);
     walker.document(&record.document);
     walker.optional_localized("controller_body", &record.controller_body);
+    walker.optional_localized("controller_note", &record.controller_note);
     if let Some(person) = &record.responsible {
         walker.person("responsible", person);
     }
-    if let Some(person) = &record.contact {
-        walker.person("contact", person);
+    for (index, person) in record.contact.iter().enumerate() {
+        walker.person(&format!("contact[{index}]"), person);
     }
     walker.localized_list("purposes", &record.purposes);
     walker.legal_basis(&record.legal_basis);
@@ -182,15 +187,19 @@ pub fn walk_record(record: &Record, visitor: &mut dyn Visitor) {
     walker.secrecy(&record.secrecy);
     walker.localized_list("sources", &record.sources);
     walker.optional_localized("obligation", &record.obligation);
-    walker.disclosures(&record.disclosures);
-    walker.transfers(&record.transfers);
-    walker.processors(&record.processors);
+    walker.disclosures(record.disclosures.items());
+    walker.transfers(record.transfers.items());
+    walker.processors(record.processors.items());
     walker.systems(&record.systems);
-    walker.optional_localized("manual_material", &record.manual_material);
+    if let Some(material) = record.manual_material.given() {
+        walker.localized("manual_material", material);
+    }
     walker.security(&record.security);
     walker.localized_list("retention.text", &record.retention.text);
     walker.optional_localized("access_restriction", &record.access_restriction);
-    walker.optional_localized("automated_decisions", &record.automated_decisions);
+    if let Some(decisions) = record.automated_decisions.given() {
+        walker.localized("automated_decisions", decisions);
+    }
     walker.signatory("signer", &record.signer);
 }
 
@@ -286,6 +295,7 @@ mod tests {
                 | "statutes"
         ) || (path.contains("statutes[") && !path.contains(".sections"))
             || path.starts_with("check.")
+            || matches!(path, "disclosures" | "transfers" | "processors" | "manual_material" | "automated_decisions")
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub enum Command {
         output: OutputArgs,
         #[command(flatten)]
         signing: SigningArgs,
+        /// Check the records and show the files that would be written, without writing any.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Check records: GDPR Art. 13/14 completeness, statutes, outdated bodies and terms,
     /// every text; prints every finding with its rule, severity and place.
@@ -132,6 +135,24 @@ pub enum Command {
     Schema {
         #[arg(value_enum, default_value = "record")]
         of: SchemaOf,
+    },
+    /// The built-in templates, catalog and rules, and a record and an organisation file
+    /// to start from.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+}
+
+#[derive(Subcommand)]
+pub enum TemplatesCommand {
+    /// Write the built-in files into DIR (a new or empty folder; nothing is overwritten), to
+    /// edit and use with `--templates DIR`, and starter/record.yaml and
+    /// starter/organisation.yaml to copy for a new register.
+    #[command(after_help = "Example:
+  seloste templates export my-templates
+  seloste --templates my-templates render records -o out")]
+    Export {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
 }
 

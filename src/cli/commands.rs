@@ -14,7 +14,9 @@ use seloste::sign::{Identity, KeySource, Signer, keys};
 use seloste::time::{Date, parse_time};
 use seloste::{Assets, Diagnostic, Engine, Error, verify};
 
-use super::args::{ArchiveCommand, Cli, Command, KeyArgs, OutputArgs, ReportFormat, SchemaOf, SigningArgs, TsaArgs};
+use super::args::{
+    ArchiveCommand, Cli, Command, KeyArgs, OutputArgs, ReportFormat, SchemaOf, SigningArgs, TemplatesCommand, TsaArgs,
+};
 use super::print::{self, Failure, Progress, out};
 
 /// Runs the command the user gave.
@@ -23,7 +25,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Schema { of } => schema(of),
         Command::Check { paths, format } => check(templates, &paths, format),
-        Command::Render { records, output, signing } => render(templates, &records, &output, &signing),
+        Command::Render { records, output, signing, dry_run } => {
+            render(templates, &records, &output, &signing, dry_run)
+        }
         Command::Batch { dir, output, signing, archive, jobs, shard } => {
             let options =
                 Options { forms: &output.forms(), formats: &output.formats(), jobs: usize::from(jobs), shard };
@@ -35,7 +39,26 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
             archive_list(&archive, register.as_deref(), records.as_deref())
         }
         Command::Keygen { output, name, valid_from, valid_until } => keygen(&output, &name, &valid_from, &valid_until),
+        Command::Templates(TemplatesCommand::Export { dir }) => export_templates(&dir),
     }
+}
+
+/// Writes the built-in templates and the starter files into `dir`, never over a file.
+fn export_templates(dir: &Path) -> Result<ExitCode, Failure> {
+    let assets = Assets::embedded();
+    let starters = [&seloste::record::load::STARTER_RECORD, &seloste::record::load::STARTER_ORGANISATION];
+    let files = assets
+        .files()
+        .into_iter()
+        .map(|asset| (asset.name.as_str(), asset.text.as_str()))
+        .chain(starters.iter().map(|starter| (starter.name, starter.text)));
+    for (name, text) in files {
+        let path = dir.join(name.trim_start_matches("templates/"));
+        seloste::output::write_new(&path, text.as_bytes())?;
+        out(format!("wrote {}", path.display()))?;
+    }
+    out(format!("Edit the copies you need and give the folder as `seloste --templates {}`.", dir.display()))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn status(failed: usize) -> ExitCode {
@@ -91,6 +114,7 @@ fn render(
     records: &[PathBuf],
     output: &OutputArgs,
     signing: &SigningArgs,
+    dry_run: bool,
 ) -> Result<ExitCode, Failure> {
     let engine = engine(templates)?;
     let mut keys = key_source(signing)?;
@@ -106,13 +130,18 @@ fn render(
             print::warnings(&checked.findings);
             let register = checked.register;
             let signer = keys.for_register(&register)?;
+            if dry_run {
+                let names = engine.planned_files(&register, &output.forms(), &output.formats(), signer.is_some())?;
+                return Ok(names.into_iter().map(|name| (output.output.join(name), "would write")).collect());
+            }
             let outputs = engine.produce(&register, &output.forms(), &output.formats(), signer.as_deref())?;
-            seloste::output::write_outputs(&output.output, &outputs)
+            let written = seloste::output::write_outputs(&output.output, &outputs)?;
+            Ok(written.into_iter().map(|file| (file, "wrote")).collect::<Vec<_>>())
         });
         match result {
             Ok(files) => {
-                for file in files {
-                    out(format!("wrote {}", file.display()))?;
+                for (file, done) in files {
+                    out(format!("{done} {}", file.display()))?;
                 }
             }
             Err(err) => {

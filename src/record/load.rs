@@ -3,10 +3,13 @@
 //! that a path pointing at something else is refused by kind and its content never shown.
 
 use std::path::Path;
+use std::sync::OnceLock;
+
+use serde_json::Value;
 
 use super::types::{Organisation, Record, Register};
 use crate::error::{Diagnostic, Error};
-use crate::source::{self, Limits, Parsed};
+use crate::source::{self, Limits, Parsed, SourceFile};
 
 /// The kinds of file seloste reads, by their `kind` field.
 pub const RECORD: &str = "record";
@@ -34,11 +37,59 @@ pub fn expect_kind(parsed: &Parsed, expected: &str) -> Result<(), Error> {
 pub fn load_register(path: &Path) -> Result<Register, Error> {
     let source = source::read_parsed(path, &Limits::INPUT)?;
     expect_kind(&source, RECORD)?;
-    let record: Record = source.typed()?;
+    let record: Record = source.typed_all(starter(&STARTER_RECORD)).map_err(hint_stated_fields)?;
     let organisation_path = path.parent().unwrap_or(Path::new(".")).join(&record.organisation);
     let organisation_source = read_organisation(&source, &organisation_path)?;
-    let organisation: Organisation = organisation_source.typed()?;
+    let organisation: Organisation = organisation_source.typed_all(starter(&STARTER_ORGANISATION))?;
     Ok(Register { path: path.to_owned(), record, source, organisation_path, organisation, organisation_source })
+}
+
+/// A complete record and organisation file, for the user to start from and for reading
+/// on past a shape error ([`Parsed::typed_all`]).
+pub static STARTER_RECORD: Starter =
+    Starter::new("templates/starter/record.yaml", include_str!("../../templates/starter/record.yaml"));
+pub static STARTER_ORGANISATION: Starter =
+    Starter::new("templates/starter/organisation.yaml", include_str!("../../templates/starter/organisation.yaml"));
+
+/// A built-in starter file and its tree, parsed on first use.
+pub struct Starter {
+    pub name: &'static str,
+    pub text: &'static str,
+    tree: OnceLock<Value>,
+}
+
+impl Starter {
+    const fn new(name: &'static str, text: &'static str) -> Starter {
+        Starter { name, text, tree: OnceLock::new() }
+    }
+}
+
+fn starter(starter: &Starter) -> &Value {
+    starter.tree.get_or_init(|| {
+        let file = SourceFile { path: starter.name.into(), text: starter.text.to_owned() };
+        source::parse(file, &Limits::INPUT).map(|parsed| parsed.tree).unwrap_or(Value::Null)
+    })
+}
+
+/// The fields a record must state even when there is nothing to state.
+const STATED_FIELDS: [&str; 5] = ["disclosures", "transfers", "processors", "manual_material", "automated_decisions"];
+
+/// Tells, with a missing field that takes `none`, that it does.
+fn hint_stated_fields(error: Error) -> Error {
+    let Error::Input(diagnostics) = error else { return error };
+    let diagnostics = diagnostics
+        .into_iter()
+        .map(|diagnostic| {
+            let stated = STATED_FIELDS.iter().find(|field| diagnostic.message == format!("missing field `{field}`"));
+            match stated {
+                Some(field) if diagnostic.rule == "schema.missing-field" => diagnostic.with_hint(format!(
+                    "every notice states this point: write `{field}: none` if there is nothing to state, and the notice says so"
+                )),
+                _ => diagnostic,
+            }
+        })
+        .collect();
+    Error::Input(diagnostics)
 }
 
 /// Reads the organisation file a record names; a file that cannot be read is reported at

@@ -78,6 +78,129 @@ impl<'de> Deserialize<'de> for StatuteRef {
     }
 }
 
+/// A point a notice must answer even when the answer is "there is none": the record
+/// either gives what there is or says `none`. A notice states a negative ("no processors
+/// are used") only when its record says so; a record that leaves the field out is refused.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stated<T> {
+    None,
+    Given(T),
+}
+
+/// The word that states a negative.
+pub const NONE: &str = "none";
+
+impl<T> Stated<T> {
+    /// What is given, or `None` when the record says there is none.
+    pub fn given(&self) -> Option<&T> {
+        match self {
+            Stated::None => None,
+            Stated::Given(value) => Some(value),
+        }
+    }
+}
+
+impl<T> Stated<Vec<T>> {
+    /// The items given; none when the record says `none`.
+    pub fn items(&self) -> &[T] {
+        self.given().map_or(&[], Vec::as_slice)
+    }
+}
+
+impl<T: Serialize> Serialize for Stated<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Stated::None => serializer.serialize_str(NONE),
+            Stated::Given(value) => value.serialize(serializer),
+        }
+    }
+}
+
+/// `none`, or the value itself. A list or a map goes to `T` through the same access, so
+/// that an error inside it keeps its path (`processors[1].task`).
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Stated<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StatedVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for StatedVisitor<T> {
+            type Value = Stated<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`none`, or what there is")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Stated<T>, E> {
+                if text.trim() == NONE {
+                    return Ok(Stated::None);
+                }
+                T::deserialize(de::value::StrDeserializer::new(text)).map(Stated::Given)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Stated<T>, A::Error> {
+                T::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Stated::Given)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Stated<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Stated::Given)
+            }
+        }
+        deserializer.deserialize_any(StatedVisitor(std::marker::PhantomData))
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Stated<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Stated_{}", T::schema_name()).into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let given = generator.subschema_for::<T>();
+        json_schema!({
+            "description": "`none` when there is none (the notice then says so), or what there is.",
+            "anyOf": [{ "const": NONE }, given]
+        })
+    }
+}
+
+/// One item, or a list of them: the schema of a field read by [`one_or_many`].
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+/// Reads a field that holds one item (a map) or a list of them, keeping the path of an
+/// error inside either.
+fn one_or_many<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Vec<T>, D::Error> {
+    struct OneOrManyVisitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("one entry, or a list of entries")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Vec<T>, A::Error> {
+            Vec::deserialize(de::value::SeqAccessDeserializer::new(seq))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<T>, A::Error> {
+            T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|one| vec![one])
+        }
+    }
+    deserializer.deserialize_any(OneOrManyVisitor(std::marker::PhantomData))
+}
+
+/// Whether a notice may be published.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Work in progress: marked as a draft, never signed or archived.
+    Draft,
+    /// Approved for publication.
+    #[default]
+    Final,
+}
+
+impl Status {
+    pub fn is_final(&self) -> bool {
+        *self == Status::Final
+    }
+}
+
 /// Marks a file as a register's record, so a folder can also hold organisation files.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -104,6 +227,10 @@ pub struct Record {
     pub id: String,
     /// The languages the notice is published in.
     pub languages: Vec<Lang>,
+    /// `draft` until the notice is approved: a draft is marked LUONNOS / UTKAST on every
+    /// page, and is never signed or archived. `final` when left out.
+    #[serde(default, skip_serializing_if = "Status::is_final")]
+    pub status: Status,
     /// The register's name.
     pub name: Localized,
     pub document: DocumentInfo,
@@ -113,12 +240,18 @@ pub struct Record {
     /// The body of the organisation that keeps the register, e.g. the perusturvalautakunta.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub controller_body: Option<Localized>,
+    /// More about the controller, printed under its details: a joint controllership
+    /// (GDPR Art. 26) and who answers for what, or the services a contractor produces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller_note: Option<Localized>,
     /// The person responsible for the register (rekisterin vastuuhenkilö).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub responsible: Option<Person>,
-    /// The contact person for matters of the register (yhteyshenkilö).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contact: Option<Person>,
+    /// The contact person for matters of the register (yhteyshenkilö): one person, or a
+    /// list of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "one_or_many")]
+    #[schemars(with = "OneOrMany<Person>")]
+    pub contact: Vec<Person>,
     /// Purposes of the processing, one paragraph each.
     pub purposes: Vec<Localized>,
     pub legal_basis: LegalBasis,
@@ -135,30 +268,25 @@ pub struct Record {
     /// Whether giving the data is a statutory or contractual requirement, and what follows if it is not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub obligation: Option<Localized>,
-    /// Regular disclosures and their recipients; none when empty, and the notice says so.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub disclosures: Vec<Disclosure>,
-    /// Transfers outside the EU/EEA; none when empty, and the notice says so.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub transfers: Vec<Transfer>,
-    /// Processors that handle the data on the controller's behalf (outsourced processing).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub processors: Vec<Processor>,
+    /// Regular disclosures and their recipients, or `none` (the notice then says there are none).
+    pub disclosures: Stated<Vec<Disclosure>>,
+    /// Transfers outside the EU/EEA, or `none`.
+    pub transfers: Stated<Vec<Transfer>>,
+    /// Processors that handle the data on the controller's behalf (outsourced processing), or `none`.
+    pub processors: Stated<Vec<Processor>>,
     /// Information systems that hold the register.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub systems: Vec<System>,
-    /// Paper material, if the register has any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manual_material: Option<Localized>,
+    /// Paper material, or `none` if the register has none.
+    pub manual_material: Stated<Localized>,
     pub security: Security,
     pub retention: Retention,
     /// How the right of access to the data is restricted by law, where it is (Data
     /// Protection Act 1050/2018 34 §, e.g. in child welfare): printed with the rights.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_restriction: Option<Localized>,
-    /// Automated decision-making and profiling, if used; when absent the notice states that neither is used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub automated_decisions: Option<Localized>,
+    /// Automated decision-making and profiling, or `none` if neither is used.
+    pub automated_decisions: Stated<Localized>,
     /// Who signs this notice, when it differs from the organisation file's signer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signer: Option<Signatory>,
@@ -229,7 +357,8 @@ pub struct DocumentInfo {
 pub struct HistoryEntry {
     pub event: HistoryEvent,
     pub date: Date,
-    pub by: String,
+    /// Who: a name, or a role per language (`{ fi: tietosuojavastaava, sv: dataskyddsombud }`).
+    pub by: Phrase,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -362,7 +491,13 @@ pub enum TransferGround {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Processor {
+    /// The processor's name, or a description of a group of them.
     pub name: Phrase,
+    /// The processor's business id (Y-tunnus), when it is one organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Phrase>,
     /// What the processor does with the data.
     pub task: Localized,
 }
@@ -447,6 +582,21 @@ pub struct RightsContact {
     /// Where the request forms are found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forms: Option<Localized>,
+}
+
+impl Register {
+    /// Refuses to `action` (sign, archive) a draft: only a notice its record marks
+    /// `final` is published.
+    pub fn require_final(&self, action: &str) -> Result<(), crate::error::Error> {
+        if self.record.status.is_final() {
+            return Ok(());
+        }
+        let diagnostic = self
+            .source
+            .error("record.draft", "status", format!("this notice is a draft, and a draft is never {action}"))
+            .with_hint("when the notice is approved, set `status: final` (or remove `status`)");
+        Err(crate::error::Error::input(diagnostic))
+    }
 }
 
 /// A record with the organisation file it refers to, each with its parsed source, so

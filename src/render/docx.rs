@@ -83,7 +83,11 @@ pub fn render(document: &Document) -> Result<Vec<u8>, Error> {
             .add_bookmark_start(bookmark, part_bookmark(part.lang))
             .add_run(Run::new().add_text(&part.heading))
             .add_bookmark_end(bookmark);
-        docx = docx.add_paragraph(title).add_paragraph(body_paragraph(&part.intro));
+        docx = docx.add_paragraph(title);
+        if let Some(draft) = &part.draft {
+            docx = docx.add_paragraph(body_paragraph(draft).bold());
+        }
+        docx = docx.add_paragraph(body_paragraph(&part.intro));
         if !part.details.is_empty() {
             docx = docx.add_table(field_table(&part.details));
         }
@@ -134,6 +138,8 @@ fn header(document: &Document, text_width: f64) -> docx_rs::Header {
         .iter()
         .map(|doc_type| Paragraph::new().add_run(Run::new().add_text(doc_type).bold()))
         .collect();
+    middle
+        .extend(document.header.draft.iter().map(|draft| Paragraph::new().add_run(Run::new().add_text(draft).bold())));
     middle.extend(lines(std::slice::from_ref(&document.header.date)));
     middle.extend(lines(&document.header.reference.iter().cloned().collect::<Vec<_>>()));
     let page = Paragraph::new()
@@ -175,8 +181,9 @@ fn add_section(mut docx: Docx, section: &Section, level: usize) -> Docx {
         .tabs(&[Tab::new().val(TabValueType::Left).pos(cm(BODY_INDENT_CM) as usize)])
         .add_run(Run::new().add_text(&section.number).add_tab().add_text(&section.heading));
     docx = docx.add_paragraph(heading);
-    for block in &section.blocks {
-        docx = add_block(docx, block);
+    for (index, block) in section.blocks.iter().enumerate() {
+        let introduces_list = matches!(section.blocks.get(index + 1), Some(Block::List { .. }));
+        docx = add_block(docx, block, introduces_list);
     }
     for subsection in &section.subsections {
         docx = add_section(docx, subsection, level + 1);
@@ -184,9 +191,11 @@ fn add_section(mut docx: Docx, section: &Section, level: usize) -> Docx {
     docx
 }
 
-fn add_block(mut docx: Docx, block: &Block) -> Docx {
+/// `introduces_list`: the block is a paragraph a list follows, kept on the page of the
+/// list's first item.
+fn add_block(mut docx: Docx, block: &Block, introduces_list: bool) -> Docx {
     match block {
-        Block::Paragraph { text } => docx.add_paragraph(body_paragraph(text)),
+        Block::Paragraph { text } => docx.add_paragraph(body_paragraph(text).keep_next(introduces_list)),
         Block::List { items } => {
             for item in items {
                 let paragraph = Paragraph::new()
