@@ -2,7 +2,7 @@
 """Batch benchmark: run by hand, not in CI.
 
     python3 bench/run.py [--records 334] [--repeat 3] [--memory-notices 10000] [--skip-memory]
-                         [--binary PATH] [--work-dir DIR]
+                         [--binary PATH] [--work-dir DIR] [--import-sources 500] [--import-only]
 
 Builds the release binary (or takes --binary, e.g. an older build for a before/after
 comparison), makes synthetic records from the samples (each with its own id; 3 language
@@ -14,6 +14,10 @@ Each timing is the median of --repeat runs, with the spread. Every run writes in
 folders and nothing is deleted until the end: right after many files are deleted, ext4
 spends long searching for free inodes, which once made a run 3x slower. The work folder
 is on /tmp unless --work-dir says otherwise (/dev/shm keeps the disk out of the figures).
+
+The import figure times `seloste import` on a folder of old notices made from the test
+notices in tests/data/import (text, and the same notices as DOCX, PDF and HTML when
+LibreOffice is there to make them), each copy naming its own register.
 
 The typst CLI baseline compiles the same documents with `typst compile`, one process per
 document, two at a time, from the JSON seloste composes (`--format json`, not timed)
@@ -96,6 +100,50 @@ def show(name, value, goal, command):
     print(f"    $ {' '.join(map(str, command))}")
 
 
+def make_import_sources(folder, count, work):
+    """`count` old notices, each naming its own register, in every format we can make."""
+    corpus = ROOT / "tests" / "data" / "import"
+    texts = sorted(corpus.glob("*.txt")) + sorted((corpus / "legacy").glob("*.txt"))
+    folder.mkdir(parents=True)
+    converted = work / "import-formats"
+    converted.mkdir()
+    formats = [("txt", None)]
+    if shutil.which("soffice"):
+        formats += [("docx", "docx:MS Word 2007 XML"), ("pdf", "pdf:writer_pdf_Export")]
+    for index in range(count):
+        source = texts[index % len(texts)]
+        extension, filter_name = formats[(index // len(texts)) % len(formats)]
+        text = source.read_text(encoding="utf-8", errors="replace")
+        # Its own register: a number after the first line that names one.
+        lines = text.splitlines()
+        for at, line in enumerate(lines):
+            if "rekisteri" in line.lower() or "register" in line.lower():
+                lines[at] = f"{line} {index}"
+                break
+        plain = converted / f"notice-{index:04}.txt"
+        plain.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        if filter_name is None:
+            shutil.copy(plain, folder / plain.name)
+            continue
+        profile = f"-env:UserInstallation=file://{work / 'lo-profile'}"
+        subprocess.run(
+            ["soffice", profile, "--headless", "--infilter=Text (encoded):UTF8,LF,,,", "--convert-to", filter_name, "--outdir", folder, plain],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+
+
+def import_figure(binary, work, count, repeat):
+    sources = work / "import-sources"
+    make_import_sources(sources, count, work)
+    kinds = sorted({path.suffix for path in sources.iterdir()})
+
+    def command(run):
+        return [binary, "import", sources, "-o", work / f"import-{run}"]
+
+    timing = measure(command, repeat)
+    show(f"import, {count} old notices ({', '.join(kinds)})", f"{timing.seconds:.2f} s, {count / timing.seconds:.0f} notices/s ({timing.spread()})", "< 10 s", command(0))
+
+
 def typst_baseline(composer, records, work, repeat):
     """Seconds for `typst compile` of every document, one process each, two at a time."""
     typst = shutil.which("typst")
@@ -139,6 +187,8 @@ def main():
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--binary", type=pathlib.Path, help="a seloste binary to measure instead of building this tree")
     parser.add_argument("--work-dir", type=pathlib.Path, help="where to make the work folder (default: the system's temporary folder)")
+    parser.add_argument("--import-sources", type=int, default=500, help="old notices for the import figure")
+    parser.add_argument("--import-only", action="store_true", help="measure only the import figure")
     options = parser.parse_args()
 
     # This tree's build composes the typst baseline's JSON, which older builds cannot write.
@@ -146,6 +196,10 @@ def main():
     composer = ROOT / "target" / "release" / "seloste"
     binary = options.binary or composer
     work = pathlib.Path(tempfile.mkdtemp(prefix="seloste-bench-", dir=options.work_dir))
+    if options.import_only:
+        import_figure(binary, work, options.import_sources, options.repeat)
+        shutil.rmtree(work)
+        return
     records = work / "records"
     make_records(records, options.records)
     notices = options.records * 3
@@ -198,6 +252,7 @@ def main():
         _, big_rss = run_once(big_cmd)
         show(f"peak RSS, {notices} notices (PDF)", f"{small_rss:.0f} MiB", "", small_cmd)
         show(f"peak RSS, {options.memory_notices} notices (PDF)", f"{big_rss:.0f} MiB, ratio {big_rss / small_rss:.2f}", "<= 1.2x and < 400 MB", big_cmd)
+    import_figure(binary, work, options.import_sources, options.repeat)
     print(f"\npeak RSS of the full pipeline, 2 jobs: {full2.rss:.0f} MiB")
     shutil.rmtree(work)
 

@@ -29,6 +29,8 @@ pub struct Assets {
     pub lint_rules: Asset,
     /// What the check asks of a notice beyond single fields.
     pub checklist: Asset,
+    /// The headings of legacy notices and the fields they are about, for `seloste import`.
+    pub import_headings: Asset,
     pub layout: Asset,
     /// Font files, as bytes, in a fixed order.
     pub fonts: Vec<&'static [u8]>,
@@ -50,6 +52,7 @@ impl Assets {
             finlex: include_bytes!("../data/finlex-statute-titles.tsv.gz"),
             lint_rules: embedded!("templates/lint-rules.yaml"),
             checklist: embedded!("templates/checklist.yaml"),
+            import_headings: embedded!("templates/import-headings.yaml"),
             layout: embedded!("templates/notice.typ"),
             fonts: vec![
                 include_bytes!("../fonts/LiberationSans-Regular.ttf"),
@@ -63,7 +66,7 @@ impl Assets {
     /// Every built-in template, by its file name, for `seloste templates export`.
     pub fn files(&self) -> Vec<&Asset> {
         let mut files: Vec<&Asset> = self.texts.iter().map(|(_, asset)| asset).collect();
-        files.extend([&self.statutes, &self.lint_rules, &self.checklist, &self.layout]);
+        files.extend([&self.statutes, &self.lint_rules, &self.checklist, &self.import_headings, &self.layout]);
         files
     }
 
@@ -85,6 +88,7 @@ impl Assets {
         let replaced = self.texts.iter_mut().map(|(_, asset)| asset).chain([
             &mut self.lint_rules,
             &mut self.checklist,
+            &mut self.import_headings,
             &mut self.layout,
         ]);
         for asset in replaced {

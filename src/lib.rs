@@ -16,6 +16,7 @@ pub mod check;
 pub mod compose;
 pub mod error;
 pub mod hex;
+pub mod import;
 pub mod output;
 pub mod pdf;
 pub mod pkix;
@@ -83,6 +84,9 @@ pub struct Engine {
     archive_words: Vec<(text::Lang, archive::Vocabulary)>,
     rules: check::lint::Rules,
     checklist: check::completeness::Checklist,
+    headings: import::sections::Vocabulary,
+    /// The regular font, for reading PDFs whose fonts are not embedded.
+    fallback_font: &'static [u8],
     /// Each organisation's own statutes and rules, read once per organisation file.
     extras: Mutex<HashMap<PathBuf, Arc<OrganisationExtras>>>,
 }
@@ -96,12 +100,15 @@ impl Engine {
             .collect::<Result<_, Error>>()?;
         let rules = check::lint::Rules::parse(Path::new(&assets.lint_rules.name), &assets.lint_rules.text)?;
         let checklist = check::completeness::Checklist::parse(&assets.checklist.name, &assets.checklist.text)?;
+        let headings = import::sections::Vocabulary::parse(&assets.import_headings.name, &assets.import_headings.text)?;
         Ok(Engine {
             texts,
             pdf: render::pdf::PdfRenderer::load(assets)?,
             archive_words,
             rules,
             checklist,
+            headings,
+            fallback_font: assets.fonts.first().copied().unwrap_or_default(),
             extras: Mutex::default(),
         })
     }
@@ -160,6 +167,11 @@ impl Engine {
         if errors.is_empty() { Ok(Checked { register, findings }) } else { Err(Error::Input(errors)) }
     }
 
+    /// What `seloste import` reads legacy notices with.
+    pub fn importer(&self) -> import::Importer<'_> {
+        import::Importer { vocabulary: &self.headings, catalog: self.statutes(), fallback_font: self.fallback_font }
+    }
+
     /// The statute catalog the records are checked against and cite from.
     pub fn statutes(&self) -> &statutes::StatuteCatalog {
         self.texts.statutes()
@@ -167,8 +179,20 @@ impl Engine {
 
     /// Every finding about the record at `path`: what stops it from loading, or what the
     /// check says of it.
+    /// A file with shape errors is checked as repaired, and what the check says of a
+    /// repaired field is left out, so that one run says everything once.
     pub fn check_file(&self, path: &Path) -> Vec<Diagnostic> {
-        let found = record::load::load_register(path).and_then(|register| self.check(&register));
+        let found = record::load::load_register_repaired(path).and_then(|(register, errors)| {
+            let findings = self.check(&register)?;
+            let repaired = |finding: &Diagnostic| {
+                errors.iter().any(|error| {
+                    error.file == finding.file && (error.field.is_empty() || finding.field.starts_with(&error.field))
+                })
+            };
+            let mut all = errors.clone();
+            all.extend(findings.into_iter().filter(|finding| !repaired(finding)));
+            Ok(all)
+        });
         match found {
             Ok(findings) => findings,
             Err(Error::Input(diagnostics)) => diagnostics,

@@ -137,8 +137,18 @@ impl Parsed {
     /// (a complete, valid file of the same kind) or by dropping an unknown or optional
     /// field, and read again, until it reads or an error cannot be repaired.
     pub fn typed_all<T: DeserializeOwned>(&self, fill: &Value) -> Result<T, Error> {
+        match self.typed_repaired(fill) {
+            (Some(value), diagnostics) if diagnostics.is_empty() => Ok(value),
+            (_, diagnostics) => Err(Error::Input(diagnostics)),
+        }
+    }
+
+    /// Every shape error of the file, as [`Parsed::typed_all`] finds them, and the value
+    /// read from the repaired tree, if it could be repaired: for checking the rest of a
+    /// file whose errors are already reported.
+    pub fn typed_repaired<T: DeserializeOwned>(&self, fill: &Value) -> (Option<T>, Vec<Diagnostic>) {
         let first = match serde_path_to_error::deserialize(&self.tree) {
-            Ok(value) => return Ok(value),
+            Ok(value) => return (Some(value), Vec::new()),
             Err(err) => err,
         };
         let mut tree = self.tree.clone();
@@ -164,11 +174,11 @@ impl Parsed {
                 break;
             }
             err = match serde_path_to_error::deserialize::<_, T>(&tree) {
-                Ok(_) => break,
+                Ok(value) => return (Some(value), diagnostics),
                 Err(err) => err,
             };
         }
-        Err(Error::Input(diagnostics))
+        (None, diagnostics)
     }
 
     /// The diagnostic of a shape error, with the path of the value it is about and what

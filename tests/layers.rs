@@ -25,6 +25,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("statutes", &["assets", "error", "record", "source", "text", "time"]),
     ("compose", &["assets", "error", "record", "statutes", "text", "time"]),
     ("check", &["compose", "error", "record", "source", "statutes", "text", "time"]),
+    ("import", &["error", "output", "source", "statutes", "text", "time"]),
     ("pdf", &["error"]),
     ("render", &["assets", "compose", "error", "pdf", "text", "time", "xml"]),
     ("timestamp", &["error", "pkix"]),
@@ -34,7 +35,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "lib",
         &[
-            "archive", "assets", "check", "compose", "error", "output", "record", "render", "sign", "source",
+            "archive", "assets", "check", "compose", "error", "import", "output", "record", "render", "sign", "source",
             "statutes", "text", "time",
         ],
     ),

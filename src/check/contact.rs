@@ -105,6 +105,17 @@ pub fn problems(register: &Register) -> Vec<Problem> {
     let mut problems = Vec::new();
     for (file, field, kind, value) in values {
         let Some(value) = value else { continue };
+        if value.trim_start().starts_with("TODO") {
+            let what = value.trim_start()[4..].trim_start_matches([':', ' ']);
+            problems.push(Problem {
+                file,
+                field,
+                rule: "draft.todo",
+                message: format!("fill in: {what}"),
+                hint: "replace the TODO with the value",
+            });
+            continue;
+        }
         if let Some((message, hint)) = kind.problem(value) {
             problems.push(Problem { file, field, rule: kind.rule(), message, hint });
         }

@@ -66,6 +66,7 @@ const RULES: &[Rule] = &[id_form, declared_languages, legal_basis, required_list
 /// The ids of the rules of this module, for telling an accepted rule from a mistyped one.
 const RULE_IDS: &[&str] = &[
     "record.id",
+    "draft.todo",
     "record.languages",
     "record.required",
     "legal-basis.art6",
@@ -81,6 +82,7 @@ const RULE_IDS: &[&str] = &[
     "citation.eu-form",
     "citation.year-first",
     "citation.swapped",
+    "citation.short-year",
     "citation.unknown",
     "citation.title-mismatch",
     "citation.repealed",
@@ -334,6 +336,17 @@ impl TextRules<'_, '_> {
         self.context.source(file).error(rule, field, message)
     }
 
+    /// A `TODO` an import left where its source did not say: the notice cannot be
+    /// published until it is filled in.
+    fn not_filled_in(&mut self, file: File, field: &str, text: &str) {
+        if let Some(at) = text.find("TODO") {
+            let what = text[at + 4..].trim_start_matches([':', ' ']).trim();
+            let message = if what.is_empty() { "not filled in".to_owned() } else { format!("fill in: {what}") };
+            self.findings
+                .push(self.error(file, "draft.todo", field, message).with_hint("replace the TODO with the value"));
+        }
+    }
+
     /// Every character of a text must be one a document can carry and the fonts can print.
     fn characters(&mut self, file: File, field: &str, text: &str) {
         if let Some(c) = text.chars().find(|c| is_forbidden(*c)) {
@@ -413,6 +426,11 @@ impl TextRules<'_, '_> {
                     format!("`{written}` has the number and the year swapped; the statute is `{number}`"),
                     Some(number.clone()),
                 ),
+                (Some(Issue::ShortYear), Some(number)) => (
+                    "citation.short-year",
+                    format!("`{written}` writes the year in two digits; the statute is `{number}`"),
+                    Some(number.clone()),
+                ),
                 (Some(Issue::Unknown), _) => {
                     ("citation.unknown", format!("no statute has the number `{written}`"), None)
                 }
@@ -484,6 +502,7 @@ impl Visitor for TextRules<'_, '_> {
                 None => field.to_owned(),
             };
             self.characters(file, &field, string);
+            self.not_filled_in(file, &field, string);
             if !matches!(text, Text::Statute(_)) {
                 self.lint(file, &field, &read_in, string);
             }

@@ -136,6 +136,19 @@ pub enum Command {
         #[arg(value_enum, default_value = "record")]
         of: SchemaOf,
     },
+    /// Read legacy notices (.txt, .docx, .pdf, .html; or folders of them) into draft
+    /// records, one organisation file per controller; nothing of a source is lost.
+    #[command(
+        after_help = "Example:\n  seloste import old-notices/ -o drafts\n\nEach draft is `status: draft` with TODO where the source did not say; `seloste check drafts` lists what is left.\nExits with status 1 if any source could not be read."
+    )]
+    Import {
+        /// Notices, or folders searched for them.
+        #[arg(required = true, value_name = "SOURCE")]
+        sources: Vec<PathBuf>,
+        /// The folder the drafts are written to.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
     /// The built-in templates, catalog and rules, and a record and an organisation file
     /// to start from.
     #[command(subcommand)]

@@ -40,7 +40,60 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Keygen { output, name, valid_from, valid_until } => keygen(&output, &name, &valid_from, &valid_until),
         Command::Templates(TemplatesCommand::Export { dir }) => export_templates(&dir),
+        Command::Import { sources, output } => import(templates, &sources, &output),
     }
+}
+
+/// Rules whose findings on a fresh draft are worth telling at once: the legal references
+/// the source got wrong. The rest is in `seloste check`.
+const REFERENCE_RULES: [&str; 6] =
+    ["statute.", "citation.", "renamed-body.", "repealed-law.", "obsolete-term.", "controller."];
+
+/// Reads legacy notices into drafts in `dir`, and tells per source what was found, what
+/// is left to fill in and what the check says of its legal references.
+fn import(templates: Option<&Path>, sources: &[PathBuf], dir: &Path) -> Result<ExitCode, Failure> {
+    let engine = engine(templates)?;
+    let sources = seloste::import::discover(sources)?;
+    let mut failed = 0;
+    let mut read = Vec::new();
+    for result in engine.importer().read_all(&sources) {
+        match result {
+            Ok(one) => read.push(one),
+            Err(err) => {
+                failed += 1;
+                print::error(&err);
+            }
+        }
+    }
+    for result in seloste::import::write_all(dir, read) {
+        let written = match result {
+            Ok(written) => written,
+            Err(err) => {
+                failed += 1;
+                print::error(&err);
+                continue;
+            }
+        };
+        out(format!("imported {} → {}", written.source.display(), written.record.display()))?;
+        let shared = if written.new_organisation { "new" } else { "shared" };
+        out(format!("  organisation file ({shared}): {}", written.organisation.display()))?;
+        out(format!("  found: {}", written.found.join(", ")))?;
+        if !written.unmapped.is_empty() {
+            out(format!("  kept as comments (no field): {}", written.unmapped.join("; ")))?;
+        }
+        let findings = engine.check_file(&written.record);
+        let to_fill: Vec<&Diagnostic> =
+            findings.iter().filter(|finding| finding.is_error() && !is_reference(finding)).collect();
+        out(format!("  left to fill in or fix: {}", to_fill.len()))?;
+        for finding in findings.iter().filter(|finding| is_reference(finding)) {
+            out(format!("  {}", print::finding(finding).lines().next().unwrap_or_default()))?;
+        }
+    }
+    Ok(status(failed))
+}
+
+fn is_reference(finding: &Diagnostic) -> bool {
+    REFERENCE_RULES.iter().any(|prefix| finding.rule.starts_with(prefix))
 }
 
 /// Writes the built-in templates and the starter files into `dir`, never over a file.

@@ -35,13 +35,29 @@ pub fn expect_kind(parsed: &Parsed, expected: &str) -> Result<(), Error> {
 /// Loads a record and its organisation file: their shape, not yet whether what they say
 /// is complete (that is [`crate::check`]).
 pub fn load_register(path: &Path) -> Result<Register, Error> {
+    let (register, errors) = load_register_repaired(path)?;
+    if errors.is_empty() { Ok(register) } else { Err(Error::Input(errors)) }
+}
+
+/// Loads a record and its organisation file however many shape errors they have: every
+/// error, and the register read with each wrong value repaired (from the starter files),
+/// so that the check can say what else is wrong. Fails only when a file cannot be read
+/// as its kind at all.
+pub fn load_register_repaired(path: &Path) -> Result<(Register, Vec<Diagnostic>), Error> {
     let source = source::read_parsed(path, &Limits::INPUT)?;
     expect_kind(&source, RECORD)?;
-    let record: Record = source.typed_all(starter(&STARTER_RECORD)).map_err(hint_stated_fields)?;
+    let (record, record_errors) = source.typed_repaired::<Record>(starter(&STARTER_RECORD));
+    let mut errors = hint_stated_fields(record_errors);
+    let Some(record) = record else { return Err(Error::Input(errors)) };
     let organisation_path = path.parent().unwrap_or(Path::new(".")).join(&record.organisation);
     let organisation_source = read_organisation(&source, &organisation_path)?;
-    let organisation: Organisation = organisation_source.typed_all(starter(&STARTER_ORGANISATION))?;
-    Ok(Register { path: path.to_owned(), record, source, organisation_path, organisation, organisation_source })
+    let (organisation, organisation_errors) =
+        organisation_source.typed_repaired::<Organisation>(starter(&STARTER_ORGANISATION));
+    errors.extend(organisation_errors);
+    let Some(organisation) = organisation else { return Err(Error::Input(errors)) };
+    let register =
+        Register { path: path.to_owned(), record, source, organisation_path, organisation, organisation_source };
+    Ok((register, errors))
 }
 
 /// A complete record and organisation file, for the user to start from and for reading
@@ -75,9 +91,8 @@ fn starter(starter: &Starter) -> &Value {
 const STATED_FIELDS: [&str; 5] = ["disclosures", "transfers", "processors", "manual_material", "automated_decisions"];
 
 /// Tells, with a missing field that takes `none`, that it does.
-fn hint_stated_fields(error: Error) -> Error {
-    let Error::Input(diagnostics) = error else { return error };
-    let diagnostics = diagnostics
+fn hint_stated_fields(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diagnostics
         .into_iter()
         .map(|diagnostic| {
             let stated = STATED_FIELDS.iter().find(|field| diagnostic.message == format!("missing field `{field}`"));
@@ -88,8 +103,7 @@ fn hint_stated_fields(error: Error) -> Error {
                 _ => diagnostic,
             }
         })
-        .collect();
-    Error::Input(diagnostics)
+        .collect()
 }
 
 /// Reads the organisation file a record names; a file that cannot be read is reported at

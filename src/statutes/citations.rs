@@ -36,6 +36,8 @@ pub enum Issue {
     YearFirst,
     /// Number and year swapped, the year shortened (`992/734` for `734/1992`).
     Swapped,
+    /// The year in two digits (`523/99` for `523/1999`).
+    ShortYear,
     /// No statute has this number.
     Unknown,
     /// The words before the citation name another statute than the number does; `better`
@@ -126,11 +128,13 @@ pub fn find(text: &str, catalog: &StatuteCatalog) -> Vec<Citation> {
             || text[range.end..].trim_start().starts_with('§')
             || text[range.end..].chars().take(12).any(|c| c == '§');
         let eu_like = marked_eu || context_words.iter().rev().take(6).any(|word| EU_WORDS.contains(&word.as_str()));
-        if !(statute_like || marked_eu) {
+        if !(statute_like || eu_like) {
             continue;
         }
         let written = whole.as_str().to_owned();
-        let (number, issue) = read(a, b, marked_eu, eu_like, &written, catalog);
+        let (number, issue) = read(a, b, marked_eu, eu_like, &written, catalog)
+            .or_else(|| short_year(a, b, context, catalog))
+            .unwrap_or_default();
         let issue = issue.or_else(|| number.as_deref().and_then(|number| title_mismatch(number, context, catalog)));
         if number.is_some() || issue.is_some() {
             found.push(Citation { range, written, number, issue });
@@ -139,51 +143,64 @@ pub fn find(text: &str, catalog: &StatuteCatalog) -> Vec<Citation> {
     found
 }
 
-/// What a number `a/b` means, and what is wrong with how it is written.
-fn read(
-    a: &str,
-    b: &str,
-    marked_eu: bool,
-    eu_like: bool,
-    written: &str,
-    catalog: &StatuteCatalog,
-) -> (Option<String>, Option<Issue>) {
+/// What a number `a/b` means and what is wrong with how it is written; `None` when it is
+/// no statute the catalog knows in the form tried.
+type Reading = Option<(Option<String>, Option<Issue>)>;
+
+/// `523/99`: the year in two digits, in the century whose statute of that number the
+/// words before it name (the 1900s when the words do not tell).
+fn short_year(a: &str, b: &str, context: &str, catalog: &StatuteCatalog) -> Reading {
+    if b.len() != 2 {
+        return None;
+    }
+    let known: Vec<String> = ["19", "20"]
+        .iter()
+        .map(|century| format!("{a}/{century}{b}"))
+        .filter(|number| catalog.find(number, None).is_some())
+        .collect();
+    let named = known.iter().find(|number| title_mismatch(number, context, catalog).is_none());
+    named.or(known.first()).map(|number| (Some(number.clone()), Some(Issue::ShortYear)))
+}
+
+/// A number `a/b` read in the full forms: EU acts, number/year, year/number, a
+/// three-digit year.
+fn read(a: &str, b: &str, marked_eu: bool, eu_like: bool, written: &str, catalog: &StatuteCatalog) -> Reading {
     let known = |number: &str| catalog.find(number, None).is_some();
     if marked_eu || eu_like {
         for candidate in [format!("(EU) {a}/{b}"), format!("(EU) {b}/{a}")] {
             if known(&candidate) {
                 let issue =
                     (written.split_whitespace().collect::<Vec<_>>().join(" ") != candidate).then_some(Issue::EuForm);
-                return (Some(candidate), issue);
+                return Some((Some(candidate), issue));
             }
         }
         if marked_eu {
-            return (None, None);
+            return Some((None, None));
         }
     }
     if is_year(b) {
         let number = format!("{a}/{b}");
         if known(&number) {
-            return (Some(number), None);
+            return Some((Some(number), None));
         }
         if is_year(a) && known(&format!("{b}/{a}")) {
-            return (Some(format!("{b}/{a}")), Some(Issue::YearFirst));
+            return Some((Some(format!("{b}/{a}")), Some(Issue::YearFirst)));
         }
-        return (Some(number), Some(Issue::Unknown));
+        return Some((Some(number), Some(Issue::Unknown)));
     }
     if is_year(a) && known(&format!("{b}/{a}")) {
-        return (Some(format!("{b}/{a}")), Some(Issue::YearFirst));
+        return Some((Some(format!("{b}/{a}")), Some(Issue::YearFirst)));
     }
     // A year in three digits, written first or last: `992/734` for 734/1992.
     for (number, year) in [(b, a), (a, b)] {
         if year.len() == 3 {
             let candidate = format!("{number}/1{year}");
             if known(&candidate) {
-                return (Some(candidate), Some(Issue::Swapped));
+                return Some((Some(candidate), Some(Issue::Swapped)));
             }
         }
     }
-    (None, None)
+    None
 }
 
 /// The start of a word, for comparing inflected Finnish and Swedish words.
@@ -312,6 +329,8 @@ mod tests {
         assert_eq!((citation.number.as_deref(), citation.issue), (Some("980/2012"), Some(Issue::YearFirst)));
         let citation = first("asiakasmaksulain (992/734) mukaan");
         assert_eq!((citation.number.as_deref(), citation.issue), (Some("734/1992"), Some(Issue::Swapped)));
+        let citation = first("henkilötietolaki (523/99) 10 §");
+        assert_eq!((citation.number.as_deref(), citation.issue), (Some("523/1999"), Some(Issue::ShortYear)));
     }
 
     #[test]
