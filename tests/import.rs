@@ -209,7 +209,7 @@ fn join_broken_words(text: &str) -> String {
     while let Some(line) = lines.next() {
         let line = line.trim_end();
         let next_word = lines.peek().and_then(|next| next.split_whitespace().next()).unwrap_or_default();
-        let broken = line.ends_with(|c: char| c == '-')
+        let broken = line.ends_with('-')
             && line.len() > 1
             && next_word.starts_with(char::is_lowercase)
             && !["ja", "tai", "sekä", "eli", "och", "eller", "samt"].contains(&next_word);

@@ -415,9 +415,14 @@ fn text_lines_of(mut placed: Vec<Placed>) -> Vec<String> {
     let right = laid.iter().map(|(_, _, end, _)| *end).fold(0.0, f64::max);
     let left = laid.iter().map(|(_, start, _, _)| *start).fold(f64::MAX, f64::min);
     let width = (right - left).max(1.0);
+    // The usual distance between lines; a larger one is a gap between paragraphs.
+    let mut spacings: Vec<f64> =
+        laid.windows(2).map(|pair| pair[1].3 - pair[0].3).filter(|spacing| *spacing > 0.0).collect();
+    spacings.sort_by(f64::total_cmp);
+    let line_spacing = spacings.get(spacings.len() / 2).copied().unwrap_or(f64::MAX);
     let mut lines: Vec<String> = Vec::new();
     let mut open = false;
-    for (index, (text, start, end, _)) in laid.iter().enumerate() {
+    for (index, (text, start, end, y)) in laid.iter().enumerate() {
         let continues = open && !text.contains('\t') && !starts_item(text) && (start - left).abs() < width * 0.2;
         if continues {
             run_on(lines.last_mut().expect("an open paragraph"), text);
@@ -433,16 +438,27 @@ fn text_lines_of(mut placed: Vec<Placed>) -> Vec<String> {
         });
         let full = room < width * 0.05 || room < next_word;
         let next_indented = laid.get(index + 1).is_some_and(|(_, next, _, _)| (next - start).abs() < width * 0.2);
-        open = full && next_indented;
+        let page = |y: f64| (y / PAGE_SPACING).floor();
+        let next_close = laid
+            .get(index + 1)
+            .is_some_and(|(_, _, _, next_y)| next_y - y < line_spacing * 1.5 || page(*next_y) != page(*y));
+        open = full && next_indented && next_close;
     }
     lines
 }
 
 /// Appends the next line of a paragraph the layout broke: `tietosuojaohjeistuk-` /
-/// `sella` is one word, `sosiaali-` / `ja terveys…` two, `https://` / `www…` one address.
+/// `sella` is one word, `sosiaali-` / `ja terveys…` two, `e-` / `postadress` one word with
+/// its hyphen, `https://` / `www…` one address.
 pub fn run_on(line: &mut String, next: &str) {
     let first_word = next.split_whitespace().next().unwrap_or_default();
     let joins_words = ["ja", "tai", "sekä", "eli", "och", "eller", "samt"].contains(&first_word);
+    let fragment = line.rsplit(char::is_whitespace).next().unwrap_or_default();
+    let prefix = fragment.chars().count() <= 3;
+    if line.ends_with('-') && next.starts_with(char::is_lowercase) && prefix && !joins_words {
+        line.push_str(next);
+        return;
+    }
     if line.ends_with('-') && next.starts_with(char::is_lowercase) && !joins_words {
         line.pop();
     } else if !line.ends_with('/') {

@@ -218,6 +218,12 @@ pub fn read(sections: &[Section], catalog: &StatuteCatalog) -> Draft {
         if security_part {
             draft.security_part_headings.push((field.to_owned(), heading.clone()));
         }
+        // `Päivitetty 15.2.2016`, `Datum:` / `20.8.2020`: a date heading carries its date
+        // in itself or on the line under it.
+        if matches!(field, "history" | "document_date") {
+            let first = section.lines.first().map_or("", String::as_str);
+            read_history(&mut draft, &[format!("{heading} {first}")]);
+        }
         let kept = read_section(&mut draft, field, &section.lines);
         if security_part {
             // The part's heading already stands above its paragraphs.
@@ -404,10 +410,33 @@ fn is_form_line(line: &str) -> bool {
     (boxed && line.split_whitespace().count() <= 3) || (line.ends_with('?') && line.split_whitespace().count() <= 3)
 }
 
+/// Words that make a denial partial: what follows them is disclosed after all.
+const EXCEPTIONS: [&str; 14] = [
+    "paitsi",
+    "lukuun ottamatta",
+    "kuitenkin",
+    "voidaan luovuttaa",
+    "luovutetaan",
+    "voidaan siirtää",
+    "siirretään",
+    "utom",
+    "förutom",
+    "dock",
+    "kan lämnas ut",
+    "lämnas ut till",
+    "kan överföras",
+    "överförs till",
+];
+
 fn listed(target: &mut Listed, lines: &[String], none: &[&str]) -> Vec<String> {
     let text = lines.join(" ").to_lowercase();
     let answered_no = checked_answer(lines) == Some(false);
-    if answered_no || (lines.len() <= 2 && none.iter().any(|no| text.contains(no))) {
+    // "Tietoja ei luovuteta säännönmukaisesti. … voidaan luovuttaa ARA:lle" and "ei
+    // luovuteta, paitsi laskutusta varten …" name recipients: a denial says none only
+    // when nothing in the section makes an exception to it.
+    let exception = EXCEPTIONS.iter().any(|word| text.contains(word));
+    let denied = none.iter().any(|no| text.contains(no)) && !exception;
+    if answered_no || (lines.len() <= 2 && denied) {
         *target = Listed::None;
         return lines.to_vec();
     }
@@ -886,7 +915,9 @@ fn read_history(draft: &mut Draft, lines: &[String]) {
     for line in lines {
         let lower = line.to_lowercase();
         let updated = ["päivit", "uppdater", "muutettu", "ändrad"].iter().any(|word| lower.contains(word));
-        let drafted = ["laadit", "upprätt", "laatija"].iter().any(|word| lower.contains(word));
+        let drafted = ["laadit", "laatim", "upprätt", "laatija", "datum", "päiväys", "päivätty"]
+            .iter()
+            .any(|word| lower.contains(word));
         if !(updated || drafted) {
             continue;
         }
@@ -907,7 +938,9 @@ fn read_history(draft: &mut Draft, lines: &[String]) {
                 && (!drafted
                     || before.rfind("päivit").or(before.rfind("uppdater"))
                         > before.rfind("laadit").or(before.rfind("upprätt")));
-            draft.history.push((is_update, date, by));
+            if !draft.history.iter().any(|(_, known, _)| *known == date) {
+                draft.history.push((is_update, date, by));
+            }
         }
     }
 }
@@ -1075,6 +1108,21 @@ mod tests {
 
     fn lines(text: &[&str]) -> Vec<String> {
         text.iter().map(|line| line.to_string()).collect()
+    }
+
+    #[test]
+    fn a_denial_with_an_exception_names_its_recipients() {
+        let mut disclosures = Listed::Unknown;
+        listed(
+            &mut disclosures,
+            &lines(&["Tietoja ei luovuteta kunnan ulkopuolelle, paitsi laskuttajalle."]),
+            &NONE_DISCLOSED,
+        );
+        assert!(matches!(disclosures, Listed::Items(_)), "{disclosures:?}");
+        let mut transfers = Listed::Unknown;
+        let text = lines(&["Palvelin on Suomessa. Tietoja ei siirretä EU:n tai ETA:n ulkopuolelle."]);
+        listed(&mut transfers, &text, &NONE_TRANSFERRED);
+        assert_eq!(transfers, Listed::None);
     }
 
     #[test]

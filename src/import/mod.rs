@@ -166,7 +166,14 @@ pub fn write_all(dir: &Path, read: Vec<Read>) -> Vec<Result<Written, Error>> {
                 }
             };
             let register_name = draft.name.clone().unwrap_or_else(|| stem(&read.source));
-            let mut id = format!("{}-{}", slug(short_organisation(&organisation_name), 20), slug(&register_name, 40));
+            // `solviks-arbetarinstituts-kursregister`, not `solviks-solviks-…`.
+            let organisation_slug = slug(short_organisation(&organisation_name), 20);
+            let register_slug = slug(&register_name, 40);
+            let mut id = if register_slug.starts_with(&format!("{organisation_slug}-")) {
+                register_slug
+            } else {
+                format!("{organisation_slug}-{register_slug}")
+            };
             let count = ids.entry(id.clone()).or_insert(0);
             *count += 1;
             if *count > 1 {
@@ -256,7 +263,11 @@ pub fn slug(name: &str, max: usize) -> String {
         }
         out.push(c);
     }
-    let mut out: String = out.chars().take(max).collect();
+    // Cut at a word's end, never inside one.
+    if out.len() > max {
+        let cut = out[..=max].rfind('-').filter(|at| *at > 0).unwrap_or(max);
+        out.truncate(cut);
+    }
     while out.ends_with('-') {
         out.pop();
     }

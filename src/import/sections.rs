@@ -227,6 +227,10 @@ fn unknown_heading(line: &str, last_number: Option<u32>) -> Option<Heading> {
     if words == 0 || words > 10 || body.ends_with('.') || body.contains('\t') || !capitalised {
         return None;
     }
+    // `62200 HARMAAKOSKI`: a postal code, not a section number.
+    if number.as_ref().is_some_and(|parts| parts[0] >= 1000) {
+        return None;
+    }
     let next_in_sequence = match (&number, last_number) {
         (Some(parts), Some(last)) => parts[0] == last + 1,
         (Some(parts), None) => parts[0] == 1,

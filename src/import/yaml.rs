@@ -271,7 +271,7 @@ fn write_security(yaml: &mut Yaml, draft: &Draft, lang: Lang) {
     match &draft.manual_material {
         Some(material) => yaml.text(0, "manual_material", lang, material),
         None if draft.manual_material_none => yaml.line(0, "manual_material: none"),
-        None => yaml.scalar(0, "manual_material", &todo("the paper material, or `none`")),
+        None => yaml.text(0, "manual_material", lang, &todo("the paper material, or `manual_material: none`")),
     }
     yaml.line(0, "security:");
     for (key, field, paragraphs) in parts {
@@ -289,11 +289,12 @@ fn write_security(yaml: &mut Yaml, draft: &Draft, lang: Lang) {
     }
 }
 
-fn write_automated(yaml: &mut Yaml, draft: &Draft, _: Lang) {
+fn write_automated(yaml: &mut Yaml, draft: &Draft, lang: Lang) {
     if draft.automated_none {
         yaml.line(0, "automated_decisions: none");
     } else {
-        yaml.scalar(0, "automated_decisions", &todo("automated decision-making and profiling, or `none`"));
+        let missing = todo("automated decision-making and profiling, or `automated_decisions: none`");
+        yaml.text(0, "automated_decisions", lang, &missing);
     }
 }
 
@@ -319,7 +320,11 @@ fn write_legal_basis(yaml: &mut Yaml, draft: &Draft) {
 fn write_listed(yaml: &mut Yaml, key: &str, listed: &Listed, item: impl Fn(&mut Yaml, &str)) {
     match listed {
         Listed::None => yaml.line(0, &format!("{key}: none")),
-        Listed::Unknown => yaml.scalar(0, key, &todo(&format!("list the {key}, or write `none`"))),
+        // In the list's own shape, so that `check` reads it and says what to fill in.
+        Listed::Unknown => {
+            yaml.line(0, &format!("{key}:"));
+            item(yaml, &todo(&format!("list the {key}, or write `{key}: none`")));
+        }
         Listed::Items(items) => {
             yaml.line(0, &format!("{key}:"));
             for text in items {
