@@ -3,6 +3,7 @@
 
     python3 bench/run.py [--records 334] [--repeat 3] [--memory-notices 10000] [--skip-memory]
                          [--binary PATH] [--work-dir DIR] [--import-sources 500] [--import-only]
+                         [--token-only]
 
 Builds the release binary (or takes --binary, e.g. an older build for a before/after
 comparison), makes synthetic records from the samples (each with its own id; 3 language
@@ -18,6 +19,9 @@ is on /tmp unless --work-dir says otherwise (/dev/shm keeps the disk out of the 
 The import figure times `seloste import` on a folder of old notices made from the test
 notices in tests/data/import (text, and the same notices as DOCX, PDF and HTML when
 LibreOffice is there to make them), each copy naming its own register.
+
+The token figure signs the same batch with the key on a SoftHSM2 token (PKCS#11) and
+with the same key as a file, when softhsm2-util and pkcs11-tool are installed.
 
 The typst CLI baseline compiles the same documents with `typst compile`, one process per
 document, two at a time, from the JSON seloste composes (`--format json`, not timed)
@@ -144,6 +148,48 @@ def import_figure(binary, work, count, repeat):
     show(f"import, {count} old notices ({', '.join(kinds)})", f"{timing.seconds:.2f} s, {count / timing.seconds:.0f} notices/s ({timing.spread()})", "< 10 s", command(0))
 
 
+SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+def token_figure(binary, records, notices, keys, work, repeat):
+    """Batch throughput with the key on a SoftHSM2 token against the same key as a file."""
+    if not (shutil.which("softhsm2-util") and shutil.which("pkcs11-tool") and os.path.exists(SOFTHSM)):
+        print(f"{'signing through a PKCS#11 token':<40} not measured: SoftHSM2 and OpenSC are not installed")
+        return
+    token_dir = work / "token"
+    (token_dir / "tokens").mkdir(parents=True)
+    conf = token_dir / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {token_dir / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
+    env = dict(os.environ, SOFTHSM2_CONF=str(conf))
+    pin = token_dir / "pin"
+    pin.write_text("1234\n")
+    quiet = {"check": True, "env": env, "stdout": subprocess.DEVNULL}
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "bench", "--pin", "1234", "--so-pin", "123456"], **quiet)
+    subprocess.run(["softhsm2-util", "--import", keys / "key.pem", "--token", "bench", "--label", "signer", "--id", "01", "--pin", "1234"], **quiet)
+    der = token_dir / "cert.der"
+    subprocess.run(["openssl", "x509", "-in", keys / "cert.pem", "-outform", "DER", "-out", der], check=True)
+    subprocess.run(
+        ["pkcs11-tool", "--module", SOFTHSM, "--token-label", "bench", "--login", "--pin", "1234", "--write-object", der, "--type", "cert", "--id", "01", "--label", "signer"],
+        check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+
+    def with_file(run):
+        return [binary, "batch", records, "-o", work / f"file-key-{run}", "--jobs", "2", "--key", keys / "key.pem", "--cert", keys / "cert.pem"]
+
+    def with_token(run):
+        return [binary, "batch", records, "-o", work / f"token-{run}", "--jobs", "2", "--key", "pkcs11:token=bench;object=signer", "--pkcs11-module", SOFTHSM, "--pin-file", pin]
+
+    file_key = measure(with_file, repeat)
+    token = measure(with_token, repeat)
+    show(
+        "token ÷ file key, throughput, 2 jobs",
+        f"{file_key.seconds / token.seconds:.2f} ({notices / token.seconds:.1f} vs {notices / file_key.seconds:.1f} notices/s, {token.spread()})",
+        ">= 0.8 (within 20%)",
+        with_token(0),
+    )
+
+
 def typst_baseline(composer, records, work, repeat):
     """Seconds for `typst compile` of every document, one process each, two at a time."""
     typst = shutil.which("typst")
@@ -189,6 +235,7 @@ def main():
     parser.add_argument("--work-dir", type=pathlib.Path, help="where to make the work folder (default: the system's temporary folder)")
     parser.add_argument("--import-sources", type=int, default=500, help="old notices for the import figure")
     parser.add_argument("--import-only", action="store_true", help="measure only the import figure")
+    parser.add_argument("--token-only", action="store_true", help="measure only the PKCS#11 token figure")
     options = parser.parse_args()
 
     # This tree's build composes the typst baseline's JSON, which older builds cannot write.
@@ -206,6 +253,10 @@ def main():
     keys = work / "keys"
     subprocess.run([binary, "keygen", "-o", keys], check=True, stdout=subprocess.DEVNULL)
     signing = ["--key", keys / "key.pem", "--cert", keys / "cert.pem"]
+    if options.token_only:
+        token_figure(binary, records, notices, keys, work, options.repeat)
+        shutil.rmtree(work)
+        return
     print(f"{binary}: {options.records} records, {notices} notices, {os.cpu_count()} cores, median of {options.repeat}; work folder {work}\n")
 
     def full(jobs, run):
@@ -253,6 +304,7 @@ def main():
         show(f"peak RSS, {notices} notices (PDF)", f"{small_rss:.0f} MiB", "", small_cmd)
         show(f"peak RSS, {options.memory_notices} notices (PDF)", f"{big_rss:.0f} MiB, ratio {big_rss / small_rss:.2f}", "<= 1.2x and < 400 MB", big_cmd)
     import_figure(binary, work, options.import_sources, options.repeat)
+    token_figure(binary, records, notices, keys, work, options.repeat)
     print(f"\npeak RSS of the full pipeline, 2 jobs: {full2.rss:.0f} MiB")
     shutil.rmtree(work)
 

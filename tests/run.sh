@@ -9,6 +9,9 @@ command -v pdftotext >/dev/null || missing_debian+=(poppler-utils)
 command -v qpdf >/dev/null || missing_debian+=(qpdf)
 command -v soffice >/dev/null || missing_debian+=(libreoffice-writer-nogui)
 command -v openssl >/dev/null || missing_debian+=(openssl)
+# A PKCS#11 token in software for the signing tests, and the tool that writes objects to it.
+command -v softhsm2-util >/dev/null || missing_debian+=(softhsm2)
+command -v pkcs11-tool >/dev/null || missing_debian+=(opensc)
 if [ ${#missing_debian[@]} -gt 0 ]; then
   echo "installing ${missing_debian[*]}"
   sudo_cmd=""

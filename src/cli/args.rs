@@ -1,11 +1,12 @@
 //! The command line's arguments, as clap reads them, and what they mean to the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use seloste::batch::Shard;
+use seloste::sign::{KeySpec, secret};
 use seloste::timestamp::Tsa;
 use seloste::{Format, LangForm};
 
@@ -110,7 +111,7 @@ pub enum Command {
     },
     /// Make test signing material: a test CA, a signing certificate and its key.
     #[command(
-        after_help = "Example:\n  seloste keygen -o test-key --name \"Huittisten kaupunki\"\n\nWrites DIR/ca.pem, DIR/cert.pem and DIR/key.pem (mode 0600). For testing only: real notices are\nsigned with the organisation's own key and certificate."
+        after_help = "Examples:\n  seloste keygen -o test-key --name \"Huittisten kaupunki\"\n  seloste keygen -o test-key --p12 --key-password-file password.txt\n\nWrites DIR/ca.pem, DIR/cert.pem and DIR/key.pem (mode 0600), and with --p12 also DIR/key.p12\n(the key, its certificate and the CA, under the password). For testing only: real notices are\nsigned with the organisation's own key and certificate."
     )]
     Keygen {
         #[arg(short, long, value_name = "DIR")]
@@ -124,6 +125,15 @@ pub enum Command {
         /// Last day of validity (YYYY-MM-DD).
         #[arg(long, value_name = "DATE", default_value = "2049-12-31")]
         valid_until: String,
+        /// Also write the key with its certificates as DIR/key.p12 (PKCS#12, AES-256).
+        #[arg(long, requires = "p12_password")]
+        p12: bool,
+        /// The .p12's password: the first line of FILE.
+        #[arg(long, value_name = "FILE", group = "p12_password")]
+        key_password_file: Option<PathBuf>,
+        /// The .p12's password: the environment variable VAR.
+        #[arg(long, value_name = "VAR", group = "p12_password")]
+        key_password_env: Option<String>,
     },
     /// List an archive's versions, with dates, hashes and signers.
     #[command(subcommand)]
@@ -200,15 +210,53 @@ pub struct OutputArgs {
 
 #[derive(clap::Args)]
 pub struct KeyArgs {
-    /// The signing key: PKCS#8 PEM.
+    /// The signing key: a PKCS#8 PEM file (encrypted or not), a PKCS#12 file (.p12, .pfx),
+    /// or a key on a token as a `pkcs11:` URI.
     #[arg(long, value_name = "KEY", required = true)]
-    pub key: PathBuf,
-    /// The signing certificate (PEM), optionally followed by its chain.
-    #[arg(long, value_name = "CERT", required = true)]
-    pub cert: PathBuf,
+    pub key: String,
+    /// The signing certificate (PEM), optionally followed by its chain; a .p12 or a token
+    /// gives its own.
+    #[arg(long, value_name = "CERT")]
+    pub cert: Option<PathBuf>,
     /// More chain certificates (PEM).
     #[arg(long, value_name = "PEM")]
     pub chain: Option<PathBuf>,
+    #[command(flatten)]
+    pub access: KeyAccessArgs,
+}
+
+/// How to open a protected key: never a password or PIN on the command line.
+#[derive(clap::Args)]
+pub struct KeyAccessArgs {
+    /// Read the password of an encrypted key or a .p12 from the first line of FILE.
+    #[arg(long, value_name = "FILE", conflicts_with = "key_password_env")]
+    pub key_password_file: Option<PathBuf>,
+    /// Read the password of an encrypted key or a .p12 from the environment variable VAR.
+    #[arg(long, value_name = "VAR")]
+    pub key_password_env: Option<String>,
+    /// The PKCS#11 module of the token (a shared library, e.g. /usr/lib/softhsm/libsofthsm2.so).
+    #[arg(long, value_name = "PATH")]
+    pub pkcs11_module: Option<PathBuf>,
+    /// Read the token's PIN from the first line of FILE.
+    #[arg(long, value_name = "FILE", conflicts_with = "pin_env")]
+    pub pin_file: Option<PathBuf>,
+    /// Read the token's PIN from the environment variable VAR.
+    #[arg(long, value_name = "VAR")]
+    pub pin_env: Option<String>,
+}
+
+impl KeyAccessArgs {
+    /// The key `--key` names, with these ways to open it.
+    pub fn spec(&self, key: &str, cert: Option<&Path>, chain: Option<&Path>) -> KeySpec {
+        KeySpec {
+            key: key.to_owned(),
+            certificate: cert.map(Path::to_owned),
+            chain: chain.map(Path::to_owned),
+            password: secret::source_of(self.key_password_file.as_deref(), self.key_password_env.as_deref()),
+            pin: secret::source_of(self.pin_file.as_deref(), self.pin_env.as_deref()),
+            module: self.pkcs11_module.clone(),
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -233,15 +281,18 @@ impl TsaArgs {
 
 #[derive(clap::Args)]
 pub struct SigningArgs {
-    /// Sign with this key (PKCS#8 PEM); needs --cert.
-    #[arg(long, value_name = "KEY", requires = "cert")]
-    pub key: Option<PathBuf>,
-    /// The signing certificate (PEM); needs --key.
+    /// Sign with this key: a PKCS#8 PEM file (encrypted or not; needs --cert), a PKCS#12
+    /// file (.p12, .pfx), or a key on a token as a `pkcs11:` URI.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+    /// The signing certificate (PEM); needs --key. A .p12 or a token gives its own.
     #[arg(long, value_name = "CERT", requires = "key")]
     pub cert: Option<PathBuf>,
     /// More chain certificates (PEM).
     #[arg(long, value_name = "PEM", requires = "key")]
     pub chain: Option<PathBuf>,
+    #[command(flatten)]
+    pub access: KeyAccessArgs,
     /// Sign with the key named in each organisation file (`signing:`).
     #[arg(long, conflicts_with = "key")]
     pub sign: bool,

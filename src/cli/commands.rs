@@ -10,7 +10,7 @@ use seloste::archive::{self, Archive, Archiving};
 use seloste::batch::{self, Options};
 use seloste::check::Report;
 use seloste::pkix::TrustStore;
-use seloste::sign::{Identity, KeySource, Signer, keys};
+use seloste::sign::{Identity, KeySource, KeySpec, SecretSource, Signer, keys, secret};
 use seloste::time::{Date, parse_time};
 use seloste::{Assets, Diagnostic, Engine, Error, verify};
 
@@ -38,7 +38,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Archive(ArchiveCommand::List { archive, register, records }) => {
             archive_list(&archive, register.as_deref(), records.as_deref())
         }
-        Command::Keygen { output, name, valid_from, valid_until } => keygen(&output, &name, &valid_from, &valid_until),
+        Command::Keygen { output, name, valid_from, valid_until, p12, key_password_file, key_password_env } => {
+            let p12_password =
+                p12.then(|| secret::source_of(key_password_file.as_deref(), key_password_env.as_deref())).flatten();
+            keygen(&output, &name, &valid_from, &valid_until, p12_password.as_ref())
+        }
         Command::Templates(TemplatesCommand::Export { dir }) => export_templates(&dir),
         Command::Import { sources, output } => import(templates, &sources, &output),
     }
@@ -231,8 +235,8 @@ fn batch(
 
 fn sign(files: &[PathBuf], key: &KeyArgs, signing_time: Option<&str>, tsa: &TsaArgs) -> Result<ExitCode, Failure> {
     let time = signing_time_of(signing_time)?;
-    let signer =
-        Signer { identity: Identity::load(&key.key, &key.cert, key.chain.as_deref(), time)?, time, tsa: tsa.tsa() };
+    let spec = key.access.spec(&key.key, key.cert.as_deref(), key.chain.as_deref());
+    let signer = Signer { identity: Identity::load(&spec, time)?, time, tsa: tsa.tsa() };
     let mut failed = 0;
     for file in files {
         match seloste::sign::sign_file(&signer, file) {
@@ -290,12 +294,24 @@ fn archive_list(archive: &Path, register: Option<&str>, records: Option<&Path>) 
     Ok(ExitCode::SUCCESS)
 }
 
-fn keygen(output: &Path, name: &str, valid_from: &str, valid_until: &str) -> Result<ExitCode, Failure> {
+fn keygen(
+    output: &Path,
+    name: &str,
+    valid_from: &str,
+    valid_until: &str,
+    p12_password: Option<&SecretSource>,
+) -> Result<ExitCode, Failure> {
     let valid_from = parse_date("--valid-from", valid_from)?;
     let valid_until = parse_date("--valid-until", valid_until)?;
+    // The password is read before anything is written, so a missing one writes nothing.
+    let password = p12_password.map(|source| source.read("the .p12's password")).transpose()?;
     let material = keys::generate_test_material(output, name, valid_from, valid_until)?;
     for path in [&material.ca, &material.certificate, &material.key] {
         out(format!("wrote {}", path.display()))?;
+    }
+    if let Some(password) = password {
+        let p12 = keys::write_test_pkcs12(&material, &password)?;
+        out(format!("wrote {}", p12.display()))?;
     }
     out("These are TEST keys: never sign real notices with them.")?;
     Ok(ExitCode::SUCCESS)
@@ -318,8 +334,8 @@ fn parse_date(option: &str, text: &str) -> Result<Date, Error> {
 /// on first use, each organisation file's own, or none.
 fn key_source(args: &SigningArgs) -> Result<KeySource, Failure> {
     let time = signing_time_of(args.signing_time.as_deref())?;
-    if let (Some(key), Some(cert)) = (&args.key, &args.cert) {
-        let identity = Identity::load(key, cert, args.chain.as_deref(), time)?;
+    if let Some(key) = &args.key {
+        let identity = Identity::load(&args.access.spec(key, args.cert.as_deref(), args.chain.as_deref()), time)?;
         return Ok(KeySource::One(Arc::new(Signer { identity, time, tsa: args.tsa.tsa() })));
     }
     if let Some(dir) = &args.test_key {
@@ -334,7 +350,7 @@ fn key_source(args: &SigningArgs) -> Result<KeySource, Failure> {
                 dir.join("ca.pem").display()
             ))?;
         }
-        let identity = Identity::load(&key, &dir.join("cert.pem"), None, time)?;
+        let identity = Identity::load(&KeySpec::files(&key, &dir.join("cert.pem"), None), time)?;
         return Ok(KeySource::One(Arc::new(Signer { identity, time, tsa: args.tsa.tsa() })));
     }
     if args.sign {

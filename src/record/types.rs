@@ -319,14 +319,33 @@ pub struct Signatory {
 }
 
 /// Where the organisation keeps its signing material. Paths are relative to the
-/// organisation file. A record never holds a key.
+/// organisation file. A record never holds a key, and no file holds a password or PIN:
+/// only where to read one.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SigningFiles {
-    /// The PKCS#8 PEM private key.
-    pub key: PathBuf,
-    /// The signing certificate (PEM), optionally followed by its chain.
-    pub certificate: PathBuf,
+    /// The private key: a PKCS#8 PEM file (encrypted or not), a PKCS#12 file (`.p12`,
+    /// `.pfx`), or a key on a token as an RFC 7512 URI (`pkcs11:token=…;object=…`).
+    pub key: String,
+    /// The signing certificate (PEM), optionally followed by its chain. A PKCS#12 file or
+    /// a token gives its own when this is left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<PathBuf>,
+    /// A file whose first line is the password of the key file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
+    /// The environment variable that holds the password of the key file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    /// The PKCS#11 module (shared library) of the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pkcs11_module: Option<PathBuf>,
+    /// A file whose first line is the token's PIN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_file: Option<PathBuf>,
+    /// The environment variable that holds the token's PIN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_env: Option<String>,
     /// More chain certificates (PEM).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<PathBuf>,

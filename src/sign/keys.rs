@@ -1,15 +1,18 @@
 //! Signing keys and certificates: loading what an organisation brings (a PKCS#8 PEM key,
-//! its certificate and chain), and making test material with `seloste keygen`.
+//! encrypted or not, a PKCS#12 file, or a key on a PKCS#11 token, with its certificate
+//! and chain), and making test material with `seloste keygen`.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use der::Encode;
+use der::{Decode, Encode};
 use ring::rand::SystemRandom;
 use ring::signature::{self as ring_sig, EcdsaKeyPair, KeyPair, RsaKeyPair};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 
+use super::secret::{Secret, SecretSource};
+use super::token::{self, TokenAlgorithm, TokenKey, TokenUri};
 use crate::error::{Diagnostic, Error};
 use crate::pkix::certs::{self, certificates_from_pem, common_name, pem_blocks, title};
 use crate::pkix::path::{self, Usage};
@@ -17,11 +20,12 @@ use crate::pkix::{Check, TrustStore};
 use crate::source;
 use crate::time::{Date, format_time};
 
-/// A private key that ring can sign with.
+/// A private key that can sign: in memory for ring, or on a token.
 enum PrivateKey {
     EcdsaP256(EcdsaKeyPair),
     EcdsaP384(EcdsaKeyPair),
     Rsa(RsaKeyPair),
+    Token(TokenKey),
 }
 
 /// A signer: the private key with the certificate it belongs to and the chain above it.
@@ -30,6 +34,45 @@ pub struct Identity {
     pub certificate: Certificate,
     pub certificate_der: Vec<u8>,
     pub chain: Vec<Certificate>,
+}
+
+/// Where a signing key is and how to open it.
+#[derive(Clone, Debug, Default)]
+pub struct KeySpec {
+    /// A key file (PKCS#8 PEM, encrypted or not; PKCS#12 `.p12`/`.pfx`) or an RFC 7512
+    /// `pkcs11:` URI.
+    pub key: String,
+    /// The signing certificate (PEM), optionally followed by its chain; a PKCS#12 file
+    /// or a token gives its own when this is not given.
+    pub certificate: Option<PathBuf>,
+    /// More chain certificates (PEM).
+    pub chain: Option<PathBuf>,
+    /// The password of an encrypted key file or a PKCS#12 file.
+    pub password: Option<SecretSource>,
+    /// The PIN of a token.
+    pub pin: Option<SecretSource>,
+    /// The PKCS#11 module (a shared library) of a token.
+    pub module: Option<PathBuf>,
+}
+
+impl KeySpec {
+    /// A key file and its certificate files, with no secrets.
+    pub fn files(key: &Path, certificate: &Path, chain: Option<&Path>) -> KeySpec {
+        KeySpec {
+            key: key.display().to_string(),
+            certificate: Some(certificate.to_owned()),
+            chain: chain.map(Path::to_owned),
+            ..KeySpec::default()
+        }
+    }
+
+    fn is_token(&self) -> bool {
+        self.key.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("pkcs11:"))
+    }
+
+    fn key_path(&self) -> &Path {
+        Path::new(&self.key)
+    }
 }
 
 fn key_error(path: &Path, message: impl Into<String>) -> Error {
@@ -52,35 +95,101 @@ pub fn load_certificates(path: &Path) -> Result<Vec<Certificate>, Error> {
     certificates_from_pem(&read_key_file(path)?).map_err(|message| key_error(path, message))
 }
 
-fn load_private_key(path: &Path) -> Result<PrivateKey, Error> {
+fn read_password(spec: &KeySpec, path: &Path, what: &str) -> Result<Secret, Error> {
+    match &spec.password {
+        Some(source) => source.read("the key's password"),
+        None => Err(hinted(
+            path,
+            &format!("{what} is protected by a password"),
+            "give the password with --key-password-file FILE or --key-password-env VARIABLE",
+        )),
+    }
+}
+
+fn load_private_key(spec: &KeySpec, path: &Path) -> Result<PrivateKey, Error> {
     let blocks = pem_blocks(&read_key_file(path)?).map_err(|message| key_error(path, message))?;
     let (label, der) = &blocks[0];
     match label.as_str() {
-        "PRIVATE KEY" => {}
+        "PRIVATE KEY" => ring_key(der).ok_or_else(|| unsupported_key(path)),
         "ENCRYPTED PRIVATE KEY" => {
-            let message = "the key is encrypted; seloste reads an unencrypted PKCS#8 key (keep it readable only by the signing account: chmod 600)";
-            return Err(hinted(path, message, "openssl pkcs8 -in encrypted.pem -out key.pem"));
+            let password = read_password(spec, path, "the key")?;
+            let encrypted = pkcs8::EncryptedPrivateKeyInfo::from_der(der)
+                .map_err(|_| key_error(path, "the encrypted key is malformed"))?;
+            let decrypted = encrypted.decrypt(password.expose().as_bytes()).map_err(|_| {
+                key_error(path, format!("the password from {} does not open this key", describe(&spec.password)))
+            })?;
+            ring_key(decrypted.as_bytes()).ok_or_else(|| unsupported_key(path))
         }
         "EC PRIVATE KEY" | "RSA PRIVATE KEY" => {
             let message = format!("this is a traditional {label}; seloste reads PKCS#8 (\"PRIVATE KEY\")");
-            return Err(hinted(path, &message, "openssl pkcs8 -topk8 -nocrypt -in old.pem -out key.pem"));
+            Err(hinted(path, &message, "openssl pkcs8 -topk8 -nocrypt -in old.pem -out key.pem"))
         }
-        other => return Err(key_error(path, format!("expected a PRIVATE KEY block, found {other}"))),
+        other => Err(key_error(path, format!("expected a PRIVATE KEY block, found {other}"))),
     }
-    let rng = SystemRandom::new();
-    if let Ok(key) = EcdsaKeyPair::from_pkcs8(&ring_sig::ECDSA_P256_SHA256_ASN1_SIGNING, der, &rng) {
-        return Ok(PrivateKey::EcdsaP256(key));
-    }
-    if let Ok(key) = EcdsaKeyPair::from_pkcs8(&ring_sig::ECDSA_P384_SHA384_ASN1_SIGNING, der, &rng) {
-        return Ok(PrivateKey::EcdsaP384(key));
-    }
-    if let Ok(key) = RsaKeyPair::from_pkcs8(der) {
-        return Ok(PrivateKey::Rsa(key));
-    }
-    Err(key_error(
+}
+
+fn describe(source: &Option<SecretSource>) -> String {
+    source.as_ref().map_or_else(String::new, SecretSource::describe)
+}
+
+fn unsupported_key(path: &Path) -> Error {
+    key_error(
         path,
         "unsupported or malformed private key; seloste signs with ECDSA P-256, P-384 or RSA (2048 bits or more)",
-    ))
+    )
+}
+
+/// A PKCS#8 key ring can sign with.
+fn ring_key(der: &[u8]) -> Option<PrivateKey> {
+    let rng = SystemRandom::new();
+    if let Ok(key) = EcdsaKeyPair::from_pkcs8(&ring_sig::ECDSA_P256_SHA256_ASN1_SIGNING, der, &rng) {
+        return Some(PrivateKey::EcdsaP256(key));
+    }
+    if let Ok(key) = EcdsaKeyPair::from_pkcs8(&ring_sig::ECDSA_P384_SHA384_ASN1_SIGNING, der, &rng) {
+        return Some(PrivateKey::EcdsaP384(key));
+    }
+    RsaKeyPair::from_pkcs8(der).ok().map(PrivateKey::Rsa)
+}
+
+/// The key and the certificates (the key's own first) of a PKCS#12 file.
+fn load_pkcs12(spec: &KeySpec, path: &Path) -> Result<(PrivateKey, Vec<Certificate>), Error> {
+    let bytes = read_key_file(path)?;
+    let password = read_password(spec, path, "a PKCS#12 file")?;
+    let store = p12_keystore::KeyStore::from_pkcs12(&bytes, password.expose()).map_err(|error| match error {
+        p12_keystore::error::Error::MacError(_) => {
+            key_error(path, format!("the password from {} does not open this PKCS#12 file", describe(&spec.password)))
+        }
+        other => key_error(path, format!("this PKCS#12 file cannot be read: {other}")),
+    })?;
+    let Some((_, chain)) = store.private_key_chain() else {
+        return Err(key_error(path, "the PKCS#12 file holds no private key with its certificate"));
+    };
+    let key = ring_key(chain.key()).ok_or_else(|| unsupported_key(path))?;
+    let certificates = chain
+        .chain()
+        .iter()
+        .map(|certificate| Certificate::from_der(certificate.as_der()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| key_error(path, format!("a certificate in the PKCS#12 file is malformed: {error}")))?;
+    Ok((key, certificates))
+}
+
+/// The key on a token and the certificate stored with it.
+fn open_token(spec: &KeySpec) -> Result<(PrivateKey, Vec<Certificate>), Error> {
+    let uri = TokenUri::parse(&spec.key).map_err(|message| Error::Usage(format!("--key {}: {message}", spec.key)))?;
+    let module = spec.module.clone().or_else(|| uri.module_path.clone()).ok_or_else(|| {
+        Error::Usage("a key on a token needs its PKCS#11 module: give --pkcs11-module PATH (for SoftHSM2, /usr/lib/softhsm/libsofthsm2.so)".into())
+    })?;
+    let pin = spec.pin.as_ref().map(|source| source.read("the PIN")).transpose()?;
+    let opened = token::open(&uri, &module, pin.as_ref())?;
+    let certificates = match opened.certificate {
+        Some(der) => vec![Certificate::from_der(&der).map_err(|error| Error::Signing {
+            what: spec.key.clone(),
+            message: format!("the certificate on the token is malformed: {error}"),
+        })?],
+        None => Vec::new(),
+    };
+    Ok((PrivateKey::Token(opened.key), certificates))
 }
 
 impl Identity {
@@ -97,26 +206,47 @@ impl Identity {
 
     /// Loads a signing key and its certificate, and the chain above it if given. The key
     /// must belong to the certificate, and the certificate must be valid at `at`.
-    pub fn load(key: &Path, certificate: &Path, chain: Option<&Path>, at: SystemTime) -> Result<Identity, Error> {
-        let private_key = load_private_key(key)?;
-        let mut certificates = load_certificates(certificate)?;
+    pub fn load(spec: &KeySpec, at: SystemTime) -> Result<Identity, Error> {
+        let key_path = spec.key_path();
+        let is_pkcs12 = key_path
+            .extension()
+            .is_some_and(|extension| extension.eq_ignore_ascii_case("p12") || extension.eq_ignore_ascii_case("pfx"));
+        let (mut private_key, mut certificates) = if spec.is_token() {
+            open_token(spec)?
+        } else if is_pkcs12 {
+            load_pkcs12(spec, key_path)?
+        } else {
+            (load_private_key(spec, key_path)?, Vec::new())
+        };
+        // The certificate file, if given, is the one to sign with.
+        let certificate_file = spec.certificate.as_deref().unwrap_or(key_path);
+        if let Some(certificate) = &spec.certificate {
+            certificates = load_certificates(certificate)?;
+        }
+        if certificates.is_empty() {
+            return Err(hinted(
+                key_path,
+                "there is no certificate for this key",
+                "give the signing certificate with --cert FILE (or `certificate:` in the organisation file)",
+            ));
+        }
         let signer = certificates.remove(0);
         let mut chain_certificates = certificates;
-        if let Some(chain) = chain {
+        if let Some(chain) = &spec.chain {
             chain_certificates.extend(load_certificates(chain)?);
         }
-
-        let public_key = match &private_key {
-            PrivateKey::EcdsaP256(key) | PrivateKey::EcdsaP384(key) => key.public_key().as_ref().to_vec(),
-            PrivateKey::Rsa(key) => key.public_key().as_ref().to_vec(),
-        };
-        let certified_key = signer.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes();
-        if public_key != certified_key {
+        if let PrivateKey::Token(token) = &mut private_key {
+            let algorithm = token_algorithm(&signer).ok_or_else(|| {
+                key_error(certificate_file, "the certificate's key is neither ECDSA P-256/P-384 nor RSA")
+            })?;
+            token.set_algorithm(algorithm);
+        }
+        if !belongs_to(&private_key, &signer)? {
             return Err(key_error(
-                key,
+                key_path,
                 format!(
                     "this key does not belong to the certificate in {} (the public keys differ)",
-                    certificate.display()
+                    certificate_file.display()
                 ),
             ));
         }
@@ -124,7 +254,7 @@ impl Identity {
         if certs::check_validity(&signer, at).is_err() {
             let validity = &signer.tbs_certificate.validity;
             return Err(key_error(
-                certificate,
+                certificate_file,
                 format!(
                     "the certificate is not valid at the signing time {}: it is valid from {} to {}",
                     format_time(at),
@@ -133,8 +263,9 @@ impl Identity {
                 ),
             ));
         }
-        check_signer(&signer, &chain_certificates, at).map_err(|invalid| key_error(certificate, invalid.reason()))?;
-        let certificate_der = signer.to_der().map_err(|err| key_error(certificate, err.to_string()))?;
+        check_signer(&signer, &chain_certificates, at)
+            .map_err(|invalid| key_error(certificate_file, invalid.reason()))?;
+        let certificate_der = signer.to_der().map_err(|err| key_error(certificate_file, err.to_string()))?;
         Ok(Identity { key: private_key, certificate: signer, certificate_der, chain: chain_certificates })
     }
 
@@ -154,12 +285,18 @@ impl Identity {
 
     /// The signature algorithm, for the CMS SignerInfo.
     pub fn signature_algorithm(&self) -> AlgorithmIdentifierOwned {
-        let oid = match self.key {
-            PrivateKey::EcdsaP256(_) => const_oid::db::rfc5912::ECDSA_WITH_SHA_256,
-            PrivateKey::EcdsaP384(_) => const_oid::db::rfc5912::ECDSA_WITH_SHA_384,
-            PrivateKey::Rsa(_) => const_oid::db::rfc5912::SHA_256_WITH_RSA_ENCRYPTION,
+        use const_oid::db::rfc5912::{ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, SHA_256_WITH_RSA_ENCRYPTION};
+        let oid = match &self.key {
+            PrivateKey::EcdsaP256(_) => ECDSA_WITH_SHA_256,
+            PrivateKey::EcdsaP384(_) => ECDSA_WITH_SHA_384,
+            PrivateKey::Rsa(_) => SHA_256_WITH_RSA_ENCRYPTION,
+            PrivateKey::Token(token) => match token.algorithm() {
+                TokenAlgorithm::EcdsaP256 => ECDSA_WITH_SHA_256,
+                TokenAlgorithm::EcdsaP384 => ECDSA_WITH_SHA_384,
+                TokenAlgorithm::RsaPkcs1Sha256 => SHA_256_WITH_RSA_ENCRYPTION,
+            },
         };
-        let parameters = matches!(self.key, PrivateKey::Rsa(_)).then(|| der::asn1::Null.into());
+        let parameters = (oid == SHA_256_WITH_RSA_ENCRYPTION).then(|| der::asn1::Null.into());
         AlgorithmIdentifierOwned { oid, parameters }
     }
 
@@ -176,8 +313,49 @@ impl Identity {
                 key.sign(&ring_sig::RSA_PKCS1_SHA256, &rng, message, &mut signature).map_err(|_| failed())?;
                 Ok(signature)
             }
+            PrivateKey::Token(token) => token.sign(message),
         }
     }
+}
+
+/// How a token signs for the certificate's public key.
+fn token_algorithm(certificate: &Certificate) -> Option<TokenAlgorithm> {
+    use const_oid::db::rfc5912::{ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1};
+    let algorithm = &certificate.tbs_certificate.subject_public_key_info.algorithm;
+    if algorithm.oid == RSA_ENCRYPTION {
+        return Some(TokenAlgorithm::RsaPkcs1Sha256);
+    }
+    if algorithm.oid != ID_EC_PUBLIC_KEY {
+        return None;
+    }
+    let curve = algorithm.parameters.as_ref()?.decode_as::<const_oid::ObjectIdentifier>().ok()?;
+    match curve {
+        SECP_256_R_1 => Some(TokenAlgorithm::EcdsaP256),
+        SECP_384_R_1 => Some(TokenAlgorithm::EcdsaP384),
+        _ => None,
+    }
+}
+
+/// Whether the key is the certificate's: the public keys of a key in memory are compared;
+/// a token's key signs a test message that the certificate's key must verify.
+fn belongs_to(key: &PrivateKey, certificate: &Certificate) -> Result<bool, Error> {
+    let certified = certificate.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes();
+    let public_key = match key {
+        PrivateKey::EcdsaP256(key) | PrivateKey::EcdsaP384(key) => key.public_key().as_ref().to_vec(),
+        PrivateKey::Rsa(key) => key.public_key().as_ref().to_vec(),
+        PrivateKey::Token(token) => {
+            let message = b"seloste: does this key belong to the certificate?";
+            let signature = token.sign(message)?;
+            let algorithm: &dyn ring_sig::VerificationAlgorithm = match token.algorithm() {
+                TokenAlgorithm::EcdsaP256 => &ring_sig::ECDSA_P256_SHA256_ASN1,
+                TokenAlgorithm::EcdsaP384 => &ring_sig::ECDSA_P384_SHA384_ASN1,
+                TokenAlgorithm::RsaPkcs1Sha256 => &ring_sig::RSA_PKCS1_2048_8192_SHA256,
+            };
+            let verified = ring_sig::UnparsedPublicKey::new(algorithm, certified).verify(message, &signature);
+            return Ok(verified.is_ok());
+        }
+    };
+    Ok(public_key == certified)
 }
 
 /// Refuses to sign with a certificate that `verify` would reject: one that is not fit to
@@ -261,4 +439,32 @@ pub fn generate_test_material(
     crate::output::write_atomic(&material.certificate, certificate.pem().as_bytes())?;
     crate::output::write_private(&material.key, signer_key.serialize_pem().as_bytes())?;
     Ok(material)
+}
+
+/// Writes the test key with its certificate and the test CA as `key.p12` beside them,
+/// under `password` (PBES2 with AES-256-CBC and PBKDF2-SHA256, HMAC-SHA256: what
+/// OpenSSL 3 writes by default). Never overwrites a file.
+pub fn write_test_pkcs12(material: &TestMaterial, password: &Secret) -> Result<PathBuf, Error> {
+    use p12_keystore::{Certificate as P12Certificate, KeyStore, KeyStoreEntry, PrivateKeyChain};
+    let path = material.key.with_file_name("key.p12");
+    let failed = |message: String| Error::Signing { what: path.display().to_string(), message };
+    let key_blocks = pem_blocks(&read_key_file(&material.key)?).map_err(|message| key_error(&material.key, message))?;
+    let mut chain = Vec::new();
+    for certificate_file in [&material.certificate, &material.ca] {
+        for certificate in load_certificates(certificate_file)? {
+            let der = certificate.to_der().map_err(|error| failed(error.to_string()))?;
+            chain.push(P12Certificate::from_der(&der).map_err(|error| failed(error.to_string()))?);
+        }
+    }
+    let local_key_id = ring::digest::digest(&ring::digest::SHA256, chain[0].as_der()).as_ref()[..20].to_vec();
+    let mut store = KeyStore::new();
+    let entry = PrivateKeyChain::new(key_blocks[0].1.clone(), local_key_id, chain);
+    store.add_entry("seloste test signer", KeyStoreEntry::PrivateKeyChain(entry));
+    let bytes = store.writer(password.expose()).write().map_err(|error| failed(error.to_string()))?;
+    if path.symlink_metadata().is_ok() {
+        let exists = std::io::Error::new(std::io::ErrorKind::AlreadyExists, "keygen never overwrites key material");
+        return Err(Error::io(&path, "create", exists));
+    }
+    crate::output::write_private(&path, &bytes)?;
+    Ok(path)
 }

@@ -3,6 +3,8 @@
 pub mod cms;
 pub mod keys;
 pub mod pades;
+pub mod secret;
+pub mod token;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,7 +13,8 @@ use std::time::SystemTime;
 
 use ring::digest::{SHA256, digest};
 
-pub use keys::Identity;
+pub use keys::{Identity, KeySpec};
+pub use secret::SecretSource;
 
 use crate::error::{Diagnostic, Error};
 use crate::pkix::{Signature, TokenInfo};
@@ -75,6 +78,25 @@ pub fn sign_file(signer: &Signer, path: &Path) -> Result<PathBuf, Error> {
     }
 }
 
+/// The key an organisation file names, with its paths taken from the file's folder.
+fn key_spec(files: &crate::record::SigningFiles, base: &Path) -> KeySpec {
+    let is_uri = files.key.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("pkcs11:"));
+    KeySpec {
+        key: if is_uri { files.key.clone() } else { base.join(&files.key).display().to_string() },
+        certificate: files.certificate.as_ref().map(|path| base.join(path)),
+        chain: files.chain.as_ref().map(|path| base.join(path)),
+        password: secret::source_of(
+            files.password_file.as_ref().map(|path| base.join(path)).as_deref(),
+            files.password_env.as_deref(),
+        ),
+        pin: secret::source_of(
+            files.pin_file.as_ref().map(|path| base.join(path)).as_deref(),
+            files.pin_env.as_deref(),
+        ),
+        module: files.pkcs11_module.clone(),
+    }
+}
+
 /// Where the signing key of each register comes from.
 pub enum KeySource {
     /// Nothing is signed.
@@ -114,9 +136,7 @@ impl KeySource {
                     )));
                 };
                 let base = register.organisation_path.parent().unwrap_or(Path::new("."));
-                let chain = files.chain.as_ref().map(|chain| base.join(chain));
-                let identity =
-                    Identity::load(&base.join(&files.key), &base.join(&files.certificate), chain.as_deref(), *time)?;
+                let identity = Identity::load(&key_spec(files, base), *time)?;
                 let tsa = tsa.clone().or_else(|| files.tsa.clone().map(|url| Tsa { url, timeout: *timeout }));
                 let signer = Arc::new(Signer { identity, time: *time, tsa });
                 loaded.insert(register.organisation_path.clone(), Arc::clone(&signer));
