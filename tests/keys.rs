@@ -382,14 +382,27 @@ fn keys_on_a_pkcs11_token_sign_as_file_keys_do() {
     }
     let token = Token::new("token");
     let pin = token.pin_file.to_str().unwrap();
-    for key in ["ec", "rsa"] {
-        let out = token.dir.join(format!("out-{key}"));
+    for (key, padding) in [("ec", None), ("rsa", None), ("rsa", Some("--rsa-pss"))] {
+        let out = token.dir.join(format!("out-{key}{}", padding.unwrap_or_default()));
         let uri = format!("pkcs11:token=seloste-test;object=signer-{key}");
-        let result = render_signed(&out, &["--key", &uri, "--pkcs11-module", SOFTHSM, "--pin-file", pin], &token.env());
+        let mut args = vec!["--key", &uri, "--pkcs11-module", SOFTHSM, "--pin-file", pin];
+        args.extend(padding);
+        let result = render_signed(&out, &args, &token.env());
         assert!(result.status.success(), "{key}: {}", stderr(&result));
         no_secret_in(&result, key);
         assert_signed(&out, &token.ca);
     }
+    // RSA-PSS from a key file too; the signature names RSASSA-PSS with SHA-256.
+    let out = token.dir.join("out-file-pss");
+    let (key, cert) = (token.dir.join("rsa.key"), token.dir.join("rsa.pem"));
+    let result =
+        render_signed(&out, &["--key", key.to_str().unwrap(), "--cert", cert.to_str().unwrap(), "--rsa-pss"], &[]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert_signed(&out, &token.ca);
+    let p7s = out.join("huittinen-lastensuojelu.fi.docx.p7s");
+    let printed =
+        stdout(&run_ok("openssl", &["cms", "-cmsout", "-print", "-inform", "DER", "-in", p7s.to_str().unwrap()]));
+    assert!(printed.contains("rsassaPss"), "{printed}");
     // A whole batch through the token, with the PIN from the environment.
     let out = token.dir.join("batch");
     let mut env = token.env();

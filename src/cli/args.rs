@@ -243,6 +243,9 @@ pub struct KeyAccessArgs {
     /// Read the token's PIN from the environment variable VAR.
     #[arg(long, value_name = "VAR")]
     pub pin_env: Option<String>,
+    /// Sign with an RSA key by RSASSA-PSS (SHA-256) instead of PKCS#1 v1.5.
+    #[arg(long)]
+    pub rsa_pss: bool,
 }
 
 impl KeyAccessArgs {
@@ -255,6 +258,7 @@ impl KeyAccessArgs {
             password: secret::source_of(self.key_password_file.as_deref(), self.key_password_env.as_deref()),
             pin: secret::source_of(self.pin_file.as_deref(), self.pin_env.as_deref()),
             module: self.pkcs11_module.clone(),
+            rsa_pss: self.rsa_pss,
         }
     }
 }

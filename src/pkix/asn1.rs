@@ -1,6 +1,6 @@
 //! The ASN.1 structures of the signature standards that the `cms` and `x509-cert` crates
-//! do not define: ESS signing-certificate-v2 (RFC 5035) and the timestamp protocol
-//! (RFC 3161).
+//! do not define: ESS signing-certificate-v2 (RFC 5035), the timestamp protocol
+//! (RFC 3161) and the parameters of RSASSA-PSS signatures (RFC 4055).
 
 use cms::content_info::ContentInfo;
 use const_oid::ObjectIdentifier;
@@ -93,4 +93,18 @@ pub struct TstInfo {
     pub tsa: Option<GeneralName>,
     #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
     pub extensions: Option<Extensions>,
+}
+
+/// RSASSA-PSS-params (RFC 4055 §3.1). Absent fields mean SHA-1, MGF1 with SHA-1, a salt of
+/// 20 bytes and trailer 1: the defaults, which seloste never writes and does not accept.
+#[derive(Clone, Debug, Sequence)]
+pub struct RsaPssParameters {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub hash_algorithm: Option<AlgorithmIdentifierOwned>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    pub mask_gen_algorithm: Option<AlgorithmIdentifierOwned>,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
+    pub salt_length: Option<u32>,
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
+    pub trailer_field: Option<u32>,
 }

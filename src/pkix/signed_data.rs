@@ -12,7 +12,9 @@ use ring::digest;
 use ring::signature::{self as ring_sig, UnparsedPublicKey, VerificationAlgorithm};
 use x509_cert::Certificate;
 
-use super::asn1::SigningCertificateV2;
+use spki::AlgorithmIdentifierOwned;
+
+use super::asn1::{RsaPssParameters, SigningCertificateV2};
 use super::digest::hash;
 use super::oid::ID_SIGNING_CERTIFICATE_V2;
 use super::verdict::{Check, Invalid, rejected};
@@ -106,7 +108,7 @@ pub fn check(cms: &[u8], content: Content<'_>, require_signing_certificate: bool
     let signed_attributes = attributes.to_der().map_err(|err| Invalid::Rejected(err.to_string()))?;
     verify_signature(
         &signer,
-        &signer_info.signature_algorithm.oid,
+        &signer_info.signature_algorithm,
         &digest_algorithm,
         &signed_attributes,
         signer_info.signature.as_bytes(),
@@ -182,20 +184,63 @@ fn signer_certificate(signer_info: &SignerInfo, certificates: &[Certificate]) ->
 }
 
 /// Verifies `signature` over `message` with the key of `certificate`, under a signature
-/// algorithm OID and, for plain rsaEncryption, the digest algorithm beside it.
+/// algorithm and, for plain rsaEncryption, the digest algorithm beside it.
 pub fn verify_signature(
     certificate: &Certificate,
-    algorithm: &ObjectIdentifier,
+    algorithm: &AlgorithmIdentifierOwned,
     digest: &ObjectIdentifier,
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), String> {
-    let verification = verification_algorithm(algorithm, digest, certificate)
-        .ok_or_else(|| format!("unsupported signature algorithm {algorithm}"))?;
+    let verification = if algorithm.oid == rfc5912::ID_RSASSA_PSS {
+        rsa_pss_algorithm(algorithm)
+    } else {
+        verification_algorithm(&algorithm.oid, digest, certificate)
+    }
+    .ok_or_else(|| format!("unsupported signature algorithm {}", algorithm.oid))?;
     let key = certificate.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes();
     UnparsedPublicKey::new(verification, key)
         .verify(message, signature)
         .map_err(|_| "the signature does not verify".to_owned())
+}
+
+/// The RSASSA-PSS parameters seloste writes for `hash` (SHA-256 or SHA-384): MGF1 with the
+/// same hash and a salt as long as the hash, as ring signs and verifies them.
+pub fn rsa_pss(hash: ObjectIdentifier) -> AlgorithmIdentifierOwned {
+    let hash_algorithm = AlgorithmIdentifierOwned { oid: hash, parameters: None };
+    let mgf1 = AlgorithmIdentifierOwned {
+        oid: rfc5912::ID_MGF_1,
+        parameters: Some(der::Any::encode_from(&hash_algorithm).expect("an algorithm identifier encodes")),
+    };
+    let salt_length = if hash == rfc5912::ID_SHA_384 { 48 } else { 32 };
+    let parameters = RsaPssParameters {
+        hash_algorithm: Some(hash_algorithm),
+        mask_gen_algorithm: Some(mgf1),
+        salt_length: Some(salt_length),
+        trailer_field: None,
+    };
+    AlgorithmIdentifierOwned {
+        oid: rfc5912::ID_RSASSA_PSS,
+        parameters: Some(der::Any::encode_from(&parameters).expect("PSS parameters encode")),
+    }
+}
+
+/// The ring algorithm for RSASSA-PSS parameters: SHA-256, -384 or -512 with MGF1 of the
+/// same hash and a salt as long as the hash; anything else is not supported.
+fn rsa_pss_algorithm(algorithm: &AlgorithmIdentifierOwned) -> Option<&'static dyn VerificationAlgorithm> {
+    let parameters: RsaPssParameters = algorithm.parameters.as_ref()?.decode_as().ok()?;
+    let hash = parameters.hash_algorithm?.oid;
+    let mgf = parameters.mask_gen_algorithm?;
+    let mgf_hash: AlgorithmIdentifierOwned = mgf.parameters.as_ref()?.decode_as().ok()?;
+    if mgf.oid != rfc5912::ID_MGF_1 || mgf_hash.oid != hash || parameters.trailer_field.unwrap_or(1) != 1 {
+        return None;
+    }
+    match (hash, parameters.salt_length?) {
+        (rfc5912::ID_SHA_256, 32) => Some(&ring_sig::RSA_PSS_2048_8192_SHA256),
+        (rfc5912::ID_SHA_384, 48) => Some(&ring_sig::RSA_PSS_2048_8192_SHA384),
+        (rfc5912::ID_SHA_512, 64) => Some(&ring_sig::RSA_PSS_2048_8192_SHA512),
+        _ => None,
+    }
 }
 
 /// The ring algorithm for a signature algorithm OID, as used with `digest` and the key of `certificate`.
@@ -223,4 +268,33 @@ fn verification_algorithm(
         },
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_pss_parameters_ring_verifies_are_accepted() {
+        assert!(rsa_pss_algorithm(&rsa_pss(rfc5912::ID_SHA_256)).is_some());
+        assert!(rsa_pss_algorithm(&rsa_pss(rfc5912::ID_SHA_384)).is_some());
+        let mut salted = rsa_pss(rfc5912::ID_SHA_256);
+        let mut parameters: RsaPssParameters = salted.parameters.as_ref().unwrap().decode_as().unwrap();
+        parameters.salt_length = Some(20);
+        salted.parameters = Some(der::Any::encode_from(&parameters).unwrap());
+        assert!(rsa_pss_algorithm(&salted).is_none(), "a salt the hash does not fix");
+        let defaults = AlgorithmIdentifierOwned {
+            oid: rfc5912::ID_RSASSA_PSS,
+            parameters: Some(
+                der::Any::encode_from(&RsaPssParameters {
+                    hash_algorithm: None,
+                    mask_gen_algorithm: None,
+                    salt_length: None,
+                    trailer_field: None,
+                })
+                .unwrap(),
+            ),
+        };
+        assert!(rsa_pss_algorithm(&defaults).is_none(), "the SHA-1 defaults");
+    }
 }

@@ -346,6 +346,9 @@ pub struct SigningFiles {
     /// The environment variable that holds the token's PIN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin_env: Option<String>,
+    /// Sign with an RSA key by RSASSA-PSS (SHA-256) instead of PKCS#1 v1.5.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rsa_pss: bool,
     /// More chain certificates (PEM).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<PathBuf>,

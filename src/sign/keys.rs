@@ -31,6 +31,8 @@ enum PrivateKey {
 /// A signer: the private key with the certificate it belongs to and the chain above it.
 pub struct Identity {
     key: PrivateKey,
+    /// RSA keys sign by RSASSA-PSS (SHA-256, MGF1-SHA-256, 32-byte salt).
+    rsa_pss: bool,
     pub certificate: Certificate,
     pub certificate_der: Vec<u8>,
     pub chain: Vec<Certificate>,
@@ -53,6 +55,8 @@ pub struct KeySpec {
     pub pin: Option<SecretSource>,
     /// The PKCS#11 module (a shared library) of a token.
     pub module: Option<PathBuf>,
+    /// Sign with an RSA key by RSASSA-PSS rather than PKCS#1 v1.5.
+    pub rsa_pss: bool,
 }
 
 impl KeySpec {
@@ -235,8 +239,16 @@ impl Identity {
         if let Some(chain) = &spec.chain {
             chain_certificates.extend(load_certificates(chain)?);
         }
+        let is_rsa = match &private_key {
+            PrivateKey::Rsa(_) => true,
+            PrivateKey::Token(_) => token_algorithm(&signer, false) == Some(TokenAlgorithm::RsaPkcs1Sha256),
+            PrivateKey::EcdsaP256(_) | PrivateKey::EcdsaP384(_) => false,
+        };
+        if spec.rsa_pss && !is_rsa {
+            return Err(key_error(key_path, "RSA-PSS was asked for, but this is not an RSA key"));
+        }
         if let PrivateKey::Token(token) = &mut private_key {
-            let algorithm = token_algorithm(&signer).ok_or_else(|| {
+            let algorithm = token_algorithm(&signer, spec.rsa_pss).ok_or_else(|| {
                 key_error(certificate_file, "the certificate's key is neither ECDSA P-256/P-384 nor RSA")
             })?;
             token.set_algorithm(algorithm);
@@ -266,7 +278,13 @@ impl Identity {
         check_signer(&signer, &chain_certificates, at)
             .map_err(|invalid| key_error(certificate_file, invalid.reason()))?;
         let certificate_der = signer.to_der().map_err(|err| key_error(certificate_file, err.to_string()))?;
-        Ok(Identity { key: private_key, certificate: signer, certificate_der, chain: chain_certificates })
+        Ok(Identity {
+            key: private_key,
+            rsa_pss: spec.rsa_pss,
+            certificate: signer,
+            certificate_der,
+            chain: chain_certificates,
+        })
     }
 
     /// The signer's common name, as a verdict line shows it.
@@ -285,7 +303,12 @@ impl Identity {
 
     /// The signature algorithm, for the CMS SignerInfo.
     pub fn signature_algorithm(&self) -> AlgorithmIdentifierOwned {
-        use const_oid::db::rfc5912::{ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, SHA_256_WITH_RSA_ENCRYPTION};
+        use const_oid::db::rfc5912::{ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, ID_SHA_256, SHA_256_WITH_RSA_ENCRYPTION};
+        let rsa = matches!(&self.key, PrivateKey::Rsa(_))
+            || matches!(&self.key, PrivateKey::Token(token) if token.algorithm() == TokenAlgorithm::RsaPssSha256);
+        if rsa && self.rsa_pss {
+            return crate::pkix::signed_data::rsa_pss(ID_SHA_256);
+        }
         let oid = match &self.key {
             PrivateKey::EcdsaP256(_) => ECDSA_WITH_SHA_256,
             PrivateKey::EcdsaP384(_) => ECDSA_WITH_SHA_384,
@@ -293,7 +316,7 @@ impl Identity {
             PrivateKey::Token(token) => match token.algorithm() {
                 TokenAlgorithm::EcdsaP256 => ECDSA_WITH_SHA_256,
                 TokenAlgorithm::EcdsaP384 => ECDSA_WITH_SHA_384,
-                TokenAlgorithm::RsaPkcs1Sha256 => SHA_256_WITH_RSA_ENCRYPTION,
+                TokenAlgorithm::RsaPkcs1Sha256 | TokenAlgorithm::RsaPssSha256 => SHA_256_WITH_RSA_ENCRYPTION,
             },
         };
         let parameters = (oid == SHA_256_WITH_RSA_ENCRYPTION).then(|| der::asn1::Null.into());
@@ -310,7 +333,9 @@ impl Identity {
             }
             PrivateKey::Rsa(key) => {
                 let mut signature = vec![0; key.public().modulus_len()];
-                key.sign(&ring_sig::RSA_PKCS1_SHA256, &rng, message, &mut signature).map_err(|_| failed())?;
+                let padding: &dyn ring_sig::RsaEncoding =
+                    if self.rsa_pss { &ring_sig::RSA_PSS_SHA256 } else { &ring_sig::RSA_PKCS1_SHA256 };
+                key.sign(padding, &rng, message, &mut signature).map_err(|_| failed())?;
                 Ok(signature)
             }
             PrivateKey::Token(token) => token.sign(message),
@@ -319,11 +344,11 @@ impl Identity {
 }
 
 /// How a token signs for the certificate's public key.
-fn token_algorithm(certificate: &Certificate) -> Option<TokenAlgorithm> {
+fn token_algorithm(certificate: &Certificate, rsa_pss: bool) -> Option<TokenAlgorithm> {
     use const_oid::db::rfc5912::{ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1};
     let algorithm = &certificate.tbs_certificate.subject_public_key_info.algorithm;
     if algorithm.oid == RSA_ENCRYPTION {
-        return Some(TokenAlgorithm::RsaPkcs1Sha256);
+        return Some(if rsa_pss { TokenAlgorithm::RsaPssSha256 } else { TokenAlgorithm::RsaPkcs1Sha256 });
     }
     if algorithm.oid != ID_EC_PUBLIC_KEY {
         return None;
@@ -350,6 +375,7 @@ fn belongs_to(key: &PrivateKey, certificate: &Certificate) -> Result<bool, Error
                 TokenAlgorithm::EcdsaP256 => &ring_sig::ECDSA_P256_SHA256_ASN1,
                 TokenAlgorithm::EcdsaP384 => &ring_sig::ECDSA_P384_SHA384_ASN1,
                 TokenAlgorithm::RsaPkcs1Sha256 => &ring_sig::RSA_PKCS1_2048_8192_SHA256,
+                TokenAlgorithm::RsaPssSha256 => &ring_sig::RSA_PSS_2048_8192_SHA256,
             };
             let verified = ring_sig::UnparsedPublicKey::new(algorithm, certified).verify(message, &signature);
             return Ok(verified.is_ok());

@@ -94,6 +94,7 @@ fn key_spec(files: &crate::record::SigningFiles, base: &Path) -> KeySpec {
             files.pin_env.as_deref(),
         ),
         module: files.pkcs11_module.clone(),
+        rsa_pss: files.rsa_pss,
     }
 }
 

@@ -1,6 +1,6 @@
 //! Keys on a PKCS#11 token (a hardware security module or a smart card), named by an
 //! RFC 7512 `pkcs11:` URI. The key never leaves the token: the token signs the digest
-//! (ECDSA) or the signed attributes (RSA PKCS#1 v1.5) it is given.
+//! (ECDSA) or the signed attributes (RSA PKCS#1 v1.5 or PSS) it is given.
 //!
 //! One login per process: PKCS#11 logs the user in for every session of the application,
 //! so `TokenKey` logs in on one session it keeps open for its whole life and signs on a
@@ -12,7 +12,8 @@ use std::sync::Mutex;
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as Pkcs11Error, RvError};
-use cryptoki::mechanism::Mechanism;
+use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
+use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, CertificateType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
 use cryptoki::slot::Slot;
@@ -120,6 +121,7 @@ pub enum TokenAlgorithm {
     EcdsaP256,
     EcdsaP384,
     RsaPkcs1Sha256,
+    RsaPssSha256,
 }
 
 /// A key on a token, logged in.
@@ -333,6 +335,13 @@ impl TokenKey {
             }
             TokenAlgorithm::RsaPkcs1Sha256 => {
                 session.sign(&Mechanism::Sha256RsaPkcs, self.key, message).map_err(|error| self.token_error(error))
+            }
+            TokenAlgorithm::RsaPssSha256 => {
+                let parameters =
+                    PkcsPssParams { hash_alg: MechanismType::SHA256, mgf: PkcsMgfType::MGF1_SHA256, s_len: 32.into() };
+                session
+                    .sign(&Mechanism::Sha256RsaPkcsPss(parameters), self.key, message)
+                    .map_err(|error| self.token_error(error))
             }
         };
         if signed.is_ok() {
