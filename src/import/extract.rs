@@ -476,8 +476,17 @@ fn starts_item(text: &str) -> bool {
 
 fn html_lines(html: &str) -> Vec<String> {
     let document = scraper::Html::parse_document(html);
+    // A page that marks its content (`<main>`, else `<article>`) is read there only, not
+    // in the site's header, cookie banner, side bar and footer around it.
+    let content = ["main", "article"].iter().find_map(|name| {
+        document
+            .tree
+            .root()
+            .descendants()
+            .find(|node| matches!(node.value(), scraper::Node::Element(element) if element.name() == *name))
+    });
     let mut lines = Vec::new();
-    html_blocks(document.tree.root(), &mut lines, 0);
+    html_blocks(content.unwrap_or(document.tree.root()), &mut lines, 0);
     lines
 }
 
@@ -495,7 +504,7 @@ fn html_blocks(node: ego_tree::NodeRef<'_, scraper::Node>, lines: &mut Vec<Strin
             continue;
         };
         match element.name() {
-            "script" | "style" | "head" | "template" | "nav" | "noscript" => {}
+            "script" | "style" | "head" | "template" | "nav" | "noscript" | "aside" => {}
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "p" | "dt" | "dd" | "caption" => lines.push(inline_text(child)),
             "li" => {
                 lines.push(format!("- {}", inline_text(child)));
@@ -567,5 +576,7 @@ mod tests {
             .filter(|line| !line.is_empty())
             .collect();
         assert_eq!(lines, ["1. Rekisterinpitäjä", "Kunta", "PL 1", "- yksi", "- kaksi", "- sisempi", "Nimi\tEtu Suku"]);
+        let page = "<body><header><p>Hyväksy evästeet</p></header><main><h1>Seloste</h1><aside>Jaa</aside></main><footer><p>Kunta 2026</p></footer></body>";
+        assert_eq!(html_lines(page), ["Seloste"]);
     }
 }

@@ -664,7 +664,7 @@ fn joined_paragraphs(lines: &[String]) -> Vec<String> {
         let continues = out.last().is_some_and(|last| continues_sentence(last, line));
         match out.last_mut() {
             Some(last) if continues => run_on(last, line),
-            _ => out.push(line.to_owned()),
+            _ => out.push(strip_marker(line).to_owned()),
         }
     }
     out
