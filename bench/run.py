@@ -6,9 +6,11 @@
                          [--token-only]
 
 Builds the release binary (or takes --binary, e.g. an older build for a before/after
-comparison), makes synthetic records from the samples (each with its own id; 3 language
-forms each, so 1 record = 3 notices), and prints each figure of issue 6 with its goal
-and the command that produced it. A "notice" is one register in one language form, as
+comparison), makes synthetic records from the samples that differ as real registers do
+(each its own name, purposes and data categories, seeded so runs compare; 3 language
+forms each, so 1 record = 3 notices), and prints each figure with its goal (issue 19's)
+and the command that produced it. The same documents repeated are measured once more,
+labelled as the best case they are: Typst's memo cache lays them out only once. A "notice" is one register in one language form, as
 PDF + DOCX (+ signatures and archive entry in the full pipeline).
 
 Each timing is the median of --repeat runs, with the spread. Every run writes into new
@@ -43,17 +45,53 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def make_records(folder, count):
-    """`count` records made from the samples, with the samples' organisation files."""
+def make_records(folder, count, varied=True):
+    """`count` records made from the samples, with the samples' organisation files.
+
+    Varied (the default), each differs as real registers do: its own name, its purposes
+    and data categories drawn from all the samples' (in another order, other counts),
+    and a sentence of its own, from a generator seeded by the record's number, so runs
+    are comparable. Not varied, the copies differ only in their id: the same documents
+    again, which Typst's memo cache lays out once (a best case, not a real batch)."""
+    import random
+    import yaml
+
     samples = ROOT / "samples"
     shutil.copytree(samples / "organisations", folder / "organisations")
     shutil.copy(samples / "archive-plan.yaml", folder / "archive-plan.yaml")
     sources = sorted(p for p in samples.glob("*.yaml") if p.name != "archive-plan.yaml")
+    texts = [source.read_text(encoding="utf-8") for source in sources]
+    loaded = [yaml.safe_load(text) for text in texts]
+
+    def pool(key):
+        items = []
+        for record in loaded:
+            for entry in record.get(key) or []:
+                items.extend(entry.get("items", [entry]) if isinstance(entry, dict) and "items" in entry else [entry])
+        return [item for item in items if isinstance(item, dict) and "fi" in item]
+
+    purposes, categories = pool("purposes"), pool("data_categories")
+    words = ["asiakas", "palvelu", "tuki", "hoito", "opetus", "kirjasto", "nuoriso", "liikunta", "ympäristö", "tekninen"]
     for index in range(count):
         source = sources[index % len(sources)]
-        text = source.read_text(encoding="utf-8")
         new_id = f"{source.stem}-{index:05d}"
-        (folder / f"{new_id}.yaml").write_text(text.replace(f"id: {source.stem}\n", f"id: {new_id}\n"), encoding="utf-8")
+        if not varied:
+            text = texts[index % len(texts)].replace(f"id: {source.stem}\n", f"id: {new_id}\n")
+            (folder / f"{new_id}.yaml").write_text(text, encoding="utf-8")
+            continue
+        rng = random.Random(index)
+        record = yaml.safe_load(texts[index % len(texts)])
+        record["id"] = new_id
+        extra = rng.choice(words)
+        record["name"] = {lang: f"{text} ({extra}{index})" for lang, text in record["name"].items()}
+        langs = record.get("languages", ["fi"])
+        def localized(item):
+            return {lang: item.get(lang, item["fi"]) for lang in langs}
+        record["purposes"] = [localized(item) for item in rng.sample(purposes, rng.randint(2, min(6, len(purposes))))]
+        record["purposes"].append({lang: f"Rekisterin {index}. käyttötarkoitus: {extra}palveluiden kehittäminen." for lang in langs})
+        chosen = rng.sample(categories, rng.randint(4, min(14, len(categories))))
+        record["data_categories"] = [{"items": [localized(item) for item in chosen]}]
+        (folder / f"{new_id}.yaml").write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def run_once(args):
@@ -266,13 +304,22 @@ def main():
     def pdf_only(run):
         return [binary, "batch", records, "-o", work / f"pdf-{run}", "--jobs", "2", "--format", "pdf"]
 
+    repeated = work / "records-repeated"
+    make_records(repeated, options.records, varied=False)
+
+    def full_repeated(run):
+        folder = work / f"repeated-{run}"
+        return [binary, "batch", repeated, "-o", folder / "out", "--jobs", "2", *signing, "--archive", folder / "archive"]
+
+    best = measure(full_repeated, options.repeat)
     full2 = measure(lambda run: full(2, run), options.repeat)
     full1 = measure(lambda run: full(1, run), options.repeat)
     pdf2 = measure(pdf_only, options.repeat)
 
-    show("full pipeline, 2 jobs", f"{notices / full2.seconds:.1f} notices/s ({full2.spread()})", ">= 150 notices/s", full(2, 0))
+    show("full pipeline, 2 jobs", f"{notices / full2.seconds:.1f} notices/s ({full2.spread()})", ">= 130 notices/s", full(2, 0))
+    show("  best case: the same documents again", f"{notices / best.seconds:.1f} notices/s ({best.spread()})", "(not a real batch)", full_repeated(0))
     show("full ÷ PDF-only (unsigned), 2 jobs", f"{full2.seconds / pdf2.seconds:.2f} ({full2.seconds:.2f} s / {pdf2.seconds:.2f} s, {pdf2.spread()})", "<= 1.3", pdf_only(0))
-    show("2 jobs ÷ 1 job, throughput", f"{full1.seconds / full2.seconds:.2f} ({full1.seconds:.2f} s / {full2.seconds:.2f} s, {full1.spread()})", ">= 1.8", full(1, 0))
+    show("2 jobs ÷ 1 job, throughput", f"{full1.seconds / full2.seconds:.2f} ({full1.seconds:.2f} s / {full2.seconds:.2f} s, {full1.spread()})", ">= 0.95 × the machine ceiling below", full(1, 0))
 
     # What this machine gives two independent processes: the two halves of the batch
     # (--shard) at once, 1 job each, against one process doing it all with 1 job.
@@ -302,7 +349,7 @@ def main():
         _, small_rss = run_once(small_cmd)
         _, big_rss = run_once(big_cmd)
         show(f"peak RSS, {notices} notices (PDF)", f"{small_rss:.0f} MiB", "", small_cmd)
-        show(f"peak RSS, {options.memory_notices} notices (PDF)", f"{big_rss:.0f} MiB, ratio {big_rss / small_rss:.2f}", "<= 1.2x and < 400 MB", big_cmd)
+        show(f"peak RSS, {options.memory_notices} notices (PDF)", f"{big_rss:.0f} MiB, ratio {big_rss / small_rss:.2f}", "<= 1.1x and <= 250 MB", big_cmd)
     import_figure(binary, work, options.import_sources, options.repeat)
     token_figure(binary, records, notices, keys, work, options.repeat)
     print(f"\npeak RSS of the full pipeline, 2 jobs: {full2.rss:.0f} MiB")
