@@ -227,7 +227,9 @@ fn docx_blocks(node: roxmltree::Node<'_, '_>, namespace: &str, lines: &mut Vec<S
                         .map(|cell| {
                             let mut inner = Vec::new();
                             docx_blocks(cell, namespace, &mut inner, depth + 1);
-                            inner.join(" ")
+                            // A cell's paragraphs stay lines: a name and an address in
+                            // one cell are not one run of words.
+                            inner.join("\n")
                         })
                         .collect();
                     lines.push(cells.join("\t"));

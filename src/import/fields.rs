@@ -735,12 +735,13 @@ fn organisation_name(text: &str) -> Option<String> {
     None
 }
 
-/// `Perusturvalautakunta`, `sosiaali- ja terveyslautakunta`, `Socialnämnden`.
+/// `Perusturvalautakunta`, `sosiaali- ja terveyslautakunta`, `Vapaa-aikalautakunta`,
+/// `tekninen lautakunta`, `Socialnämnden`, `Tekniska nämnden`.
 fn body_name(text: &str) -> Option<String> {
     static CELL: OnceLock<Regex> = OnceLock::new();
     let pattern = regex(
         &CELL,
-        r"(?i)\b(?:\p{L}+- (?:ja|och) )?\p{L}*(?:lautakunta|hallitus|johtokunta|jaosto|nämnden|nämnd|styrelsen|styrelse)\b",
+        r"(?i)\b(?:\p{L}+- (?:ja|och) )?(?:\p{L}+(?:nen|ska) )?(?:\p{L}[\p{L}-]*)?(?:lautakunta|hallitus|johtokunta|jaosto|nämnden|nämnd|styrelsen|styrelse)\b",
     );
     let found = pattern.find(text)?.as_str();
     let mut chars = found.chars();
@@ -1185,6 +1186,8 @@ mod tests {
 
     #[test]
     fn organisations_and_bodies_are_told_apart() {
+        assert_eq!(body_name("Tammiharjun kunta / Vapaa-aikalautakunta").as_deref(), Some("Vapaa-aikalautakunta"));
+        assert_eq!(body_name("Harmaakosken kaupunki, tekninen lautakunta").as_deref(), Some("Tekninen lautakunta"));
         assert_eq!(
             organisation_name("Nimi Huittisten kaupunki, Perusturvalautakunta").as_deref(),
             Some("Huittisten kaupunki")

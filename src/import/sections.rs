@@ -111,8 +111,8 @@ impl Vocabulary {
         self.variants.iter().any(|(variant, _, _)| normal == *variant)
     }
 
-    /// The field a heading text is about, and its language.
-    fn field_of(&self, heading: &str) -> Option<(&str, Lang)> {
+    /// The variant a heading text matches, with its field and language.
+    fn variant_of(&self, heading: &str) -> Option<(&str, &str, Lang)> {
         let normal = normalise(heading);
         self.variants
             .iter()
@@ -123,7 +123,7 @@ impl Vocabulary {
                             && !reads_as_a_sentence(rest)
                     })
             })
-            .map(|(_, field, lang)| (field.as_str(), *lang))
+            .map(|(variant, field, lang)| (variant.as_str(), field.as_str(), *lang))
     }
 
     /// The heading `line` starts with, if it is one.
@@ -145,7 +145,11 @@ impl Vocabulary {
             if words == 0 || words > MAX_HEADING_WORDS || sentence || head.contains('@') {
                 continue;
             }
-            if let Some((field, lang)) = self.field_of(head) {
+            if let Some((variant, field, lang)) = self.variant_of(head) {
+                let (head, rest) = match (rest, named_after(head, variant)) {
+                    (None, Some((title, name))) => (title, Some(name)),
+                    _ => (head, rest),
+                };
                 let rest = rest.map(|rest| rest.trim().to_owned()).filter(|rest| !rest.is_empty());
                 return Some(Heading {
                     field: Some(field.to_owned()),
@@ -159,6 +163,23 @@ impl Vocabulary {
         }
         None
     }
+}
+
+/// `Tietosuojavastaava Olli Kangasniemi`, `Rekisterinpitäjä Huittisten kaupunki`: a
+/// heading's words followed by a value that starts with a capital are the heading and
+/// the first line of its section (words in lower case, `… ja yhteystiedot`, extend the
+/// heading instead).
+fn named_after<'a>(head: &'a str, variant: &str) -> Option<(&'a str, &'a str)> {
+    let words: Vec<&str> = head.split_whitespace().collect();
+    let heading_words = variant.split_whitespace().count();
+    let value = &words[heading_words.min(words.len())..];
+    let first = value.first()?;
+    if value.len() > 6 || !first.starts_with(char::is_uppercase) {
+        return None;
+    }
+    // The value's offset in `head`: `first` is a slice of it.
+    let at = first.as_ptr() as usize - head.as_ptr() as usize;
+    Some((head[..at].trim_end(), &head[at..]))
 }
 
 /// Whether the words after a heading's known start make it a sentence: more than a
@@ -416,6 +437,8 @@ mod tests {
             (Some("controller"), Some("Nimi Perusturvalautakunta"))
         );
         assert_eq!(vocabulary.heading("Registrets namn").unwrap().lang, Some(Lang::Sv));
+        let named = vocabulary.heading("Rekisterinpitäjä Huittisten kaupunki").unwrap();
+        assert_eq!((named.text.as_str(), named.rest.as_deref()), ("Rekisterinpitäjä", Some("Huittisten kaupunki")));
         assert!(vocabulary.heading("Rekisterin nimi on pitkä lause, joka kertoo asiasta enemmän kuin otsikko kertoisi koskaan ja vielä vähän").is_none());
     }
 
