@@ -103,7 +103,9 @@ pub struct Draft {
     pub art6_from: Vec<String>,
     pub statutes: Vec<String>,
     pub data_subjects: Vec<String>,
-    pub data_categories: Vec<String>,
+    /// The data content in groups: a group's name (a line ending in a colon, such as
+    /// `Aikuispalveluiden osarekisteri:`) and its items.
+    pub data_categories: Vec<(Option<String>, Vec<String>)>,
     pub secrecy: Option<String>,
     pub sources: Vec<String>,
     pub obligation: Option<String>,
@@ -337,8 +339,21 @@ fn read_data_categories(draft: &mut Draft, lines: &[String]) -> Vec<String> {
     if let Some(line) = secrecy.first() {
         draft.secrecy = Some(strip_label(line).to_owned());
     }
-    let rest: Vec<String> = rest.into_iter().cloned().collect();
-    draft.data_categories.extend(items(&rest));
+    for line in rest {
+        let trimmed = strip_marker(line).trim();
+        // `Aikuispalveluiden osarekisteri:` names the group the items after it form.
+        let group_name =
+            trimmed.strip_suffix(':').filter(|name| !name.is_empty() && name.split_whitespace().count() <= 8);
+        match (group_name, draft.data_categories.last_mut()) {
+            (Some(name), _) => draft.data_categories.push((Some(name.to_owned()), Vec::new())),
+            (None, Some((_, group))) => group.push(line.clone()),
+            (None, None) => draft.data_categories.push((None, vec![line.clone()])),
+        }
+    }
+    for (_, group) in &mut draft.data_categories {
+        *group = items(group);
+    }
+    draft.data_categories.retain(|(name, group)| name.is_some() || !group.is_empty());
     secrecy.into_iter().skip(1).cloned().collect()
 }
 

@@ -109,7 +109,19 @@ const FIELDS: [(&[&str], FieldWriter); 21] = [
     }),
     (&["data_categories"], |yaml, draft, lang| {
         yaml.line(0, "data_categories:");
-        yaml.texts(1, "- items", lang, &draft.data_categories, "the categories of personal data");
+        if draft.data_categories.is_empty() {
+            yaml.texts(1, "- items", lang, &[], "the categories of personal data");
+        }
+        for (name, items) in &draft.data_categories {
+            match name {
+                Some(name) => {
+                    yaml.line(1, "- name:");
+                    yaml.scalar(3, lang.code(), name);
+                    yaml.texts(2, "items", lang, items, "the data of this group");
+                }
+                None => yaml.texts(1, "- items", lang, items, "the categories of personal data"),
+            }
+        }
     }),
     (&["secrecy"], write_secrecy),
     (&["sources"], |yaml, draft, lang| yaml.texts(0, "sources", lang, &draft.sources, "where the data come from")),
