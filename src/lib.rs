@@ -189,7 +189,7 @@ impl Engine {
                     error.file == finding.file && (error.field.is_empty() || finding.field.starts_with(&error.field))
                 })
             };
-            let mut all = errors.clone();
+            let mut all: Vec<Diagnostic> = errors.iter().cloned().map(todo_as_fill_in).collect();
             all.extend(findings.into_iter().filter(|finding| !repaired(finding)));
             Ok(all)
         });
@@ -349,5 +349,18 @@ impl Engine {
             }
         }
         Ok(outputs)
+    }
+}
+
+/// A shape error on a value that is a draft's `TODO` (`document.date: "TODO: …"` is not a
+/// date) says what to fill in, as the TODOs in texts do.
+fn todo_as_fill_in(error: Diagnostic) -> Diagnostic {
+    let Some(start) = error.message.find("`TODO:") else { return error };
+    let what = error.message[start + 6..].split('`').next().unwrap_or_default().trim();
+    Diagnostic {
+        rule: "draft.todo".into(),
+        message: format!("fill in: {what}"),
+        hint: Some("replace the TODO with the value".into()),
+        ..error
     }
 }

@@ -260,6 +260,28 @@ fn appears_in_order(sentence: &[String], draft: &[String]) -> bool {
     })
 }
 
+/// Every TODO of a draft is reported by `check` as what to fill in, whatever the shape of
+/// its field, so that no draft passes the check and none stops it with a puzzling error.
+#[test]
+fn check_reports_every_todo_as_something_to_fill_in() {
+    let (dir, _) = imported();
+    let result = seloste(&["check", dir.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(result.status.code(), Some(1), "drafts must not pass the check");
+    let report: Value = serde_json::from_slice(&result.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let mut todos = 0;
+    for finding in findings {
+        let message = finding["message"].as_str().unwrap();
+        if message.contains("TODO") || finding["rule"] == "draft.todo" {
+            assert_eq!(finding["rule"], "draft.todo", "{finding}");
+            assert!(message.starts_with("fill in"), "{finding}");
+            todos += 1;
+        }
+        assert!(!finding["rule"].as_str().unwrap().starts_with("schema."), "a draft's shape is wrong: {finding}");
+    }
+    assert!(todos > 20, "{todos} TODOs reported");
+}
+
 #[test]
 fn outdated_references_are_reported_on_import() {
     let (_, printed) = imported();
