@@ -477,7 +477,7 @@ fn token_errors_are_clear_stop_at_the_first_wrong_pin_and_never_show_it() {
     let not_a_module = token.dir.join("pin");
     let pin = token.pin_file.to_str().unwrap();
     let out = token.dir.join("out");
-    let cases: [(&str, Vec<&str>, &str); 6] = [
+    let cases: [(&str, Vec<&str>, &str); 7] = [
         (
             "wrong PIN",
             vec![
@@ -525,6 +525,11 @@ fn token_errors_are_clear_stop_at_the_first_wrong_pin_and_never_show_it() {
             vec!["--key", "pkcs11:token=elsewhere;object=signer-ec", "--pkcs11-module", SOFTHSM, "--pin-file", pin],
             "no token matches",
         ),
+        (
+            "a PIN in the URI",
+            vec!["--key", "pkcs11:token=seloste-test;object=signer-ec?pin-value=999999", "--pkcs11-module", SOFTHSM],
+            "--pin-file",
+        ),
     ];
     for (case, args, expected) in cases {
         let result = render_signed(&out, &args, &token.env());
@@ -533,6 +538,30 @@ fn token_errors_are_clear_stop_at_the_first_wrong_pin_and_never_show_it() {
         no_secret_in(&result, case);
         assert!(!out.exists() || files_in(&out).is_empty(), "{case}: files were written");
     }
+    // A batch whose organisation file names a wrong PIN tries it once, for the first of the
+    // organisation's records, and not again for the others.
+    let copy = copy_samples(&token.dir.join("wrong-pin-batch"));
+    let organisation = copy.join("organisations").join("huittinen.yaml");
+    let text = std::fs::read_to_string(&organisation).unwrap();
+    let signing = format!(
+        "signing:\n  key: \"pkcs11:token=seloste-test;id=%02\"\n  pkcs11_module: {SOFTHSM}\n  pin_file: {}\n",
+        wrong_pin.display()
+    );
+    std::fs::write(&organisation, format!("{text}\n{signing}")).unwrap();
+    let batch_out = token.dir.join("wrong-pin-out");
+    let batch = seloste_with(
+        &["batch", copy.to_str().unwrap(), "-o", batch_out.to_str().unwrap(), "--sign", "--format", "pdf"],
+        &token.env(),
+    );
+    assert_eq!(batch.status.code(), Some(1), "{}", stderr(&batch));
+    let printed = format!("{}{}", stdout(&batch), stderr(&batch));
+    // Each failure is printed as it happens (`failed: …`) and again in the summary.
+    let failures: Vec<&str> = printed.lines().filter(|line| line.starts_with("failed: ")).collect();
+    let lines_for = |phrase: &str| failures.iter().filter(|line| line.contains(phrase)).count();
+    let tried = failures.iter().filter(|line| line.contains("did not accept") && !line.contains("not tried again"));
+    assert_eq!(tried.count(), 1, "{printed}");
+    assert_eq!(lines_for("not tried again"), 1, "the organisation's second record: {printed}");
+    no_secret_in(&batch, "batch with a wrong PIN");
     // One wrong PIN was tried once: the right one still opens the token.
     let result = render_signed(
         &out,

@@ -303,8 +303,13 @@ fn keygen(
 ) -> Result<ExitCode, Failure> {
     let valid_from = parse_date("--valid-from", valid_from)?;
     let valid_until = parse_date("--valid-until", valid_until)?;
-    // The password is read before anything is written, so a missing one writes nothing.
+    // The password is read and the .p12's place checked before anything is written, so a
+    // missing password or an existing file writes nothing.
     let password = p12_password.map(|source| source.read("the .p12's password")).transpose()?;
+    let p12_path = output.join("key.p12");
+    if password.is_some() && p12_path.symlink_metadata().is_ok() {
+        return Err(Error::Usage(format!("{} exists; keygen never overwrites key material", p12_path.display())).into());
+    }
     let material = keys::generate_test_material(output, name, valid_from, valid_until)?;
     for path in [&material.ca, &material.certificate, &material.key] {
         out(format!("wrote {}", path.display()))?;

@@ -180,7 +180,9 @@ fn load_pkcs12(spec: &KeySpec, path: &Path) -> Result<(PrivateKey, Vec<Certifica
 
 /// The key on a token and the certificate stored with it.
 fn open_token(spec: &KeySpec) -> Result<(PrivateKey, Vec<Certificate>), Error> {
-    let uri = TokenUri::parse(&spec.key).map_err(|message| Error::Usage(format!("--key {}: {message}", spec.key)))?;
+    // The URI itself is not repeated: a rejected one may carry a PIN (`pin-value=`).
+    let uri =
+        TokenUri::parse(&spec.key).map_err(|message| Error::Usage(format!("the key's pkcs11: URI: {message}")))?;
     let module = spec.module.clone().or_else(|| uri.module_path.clone()).ok_or_else(|| {
         Error::Usage("a key on a token needs its PKCS#11 module: give --pkcs11-module PATH (for SoftHSM2, /usr/lib/softhsm/libsofthsm2.so)".into())
     })?;
@@ -188,7 +190,7 @@ fn open_token(spec: &KeySpec) -> Result<(PrivateKey, Vec<Certificate>), Error> {
     let opened = token::open(&uri, &module, pin.as_ref())?;
     let certificates = match opened.certificate {
         Some(der) => vec![Certificate::from_der(&der).map_err(|error| Error::Signing {
-            what: spec.key.clone(),
+            what: "the token".into(),
             message: format!("the certificate on the token is malformed: {error}"),
         })?],
         None => Vec::new(),

@@ -93,7 +93,7 @@ fn key_spec(files: &crate::record::SigningFiles, base: &Path) -> KeySpec {
             files.pin_file.as_ref().map(|path| base.join(path)).as_deref(),
             files.pin_env.as_deref(),
         ),
-        module: files.pkcs11_module.clone(),
+        module: files.pkcs11_module.as_ref().map(|path| base.join(path)),
         rsa_pss: files.rsa_pss,
     }
 }
@@ -111,12 +111,15 @@ pub enum KeySource {
         tsa: Option<Tsa>,
         timeout: std::time::Duration,
         loaded: BTreeMap<PathBuf, Arc<Signer>>,
+        /// Keys that could not be opened, with why: not tried again for the organisation's
+        /// other records, so that a wrong PIN is tried once, not once per record.
+        failed: BTreeMap<PathBuf, String>,
     },
 }
 
 impl KeySource {
     pub fn per_organisation(time: SystemTime, tsa: Option<Tsa>, timeout: std::time::Duration) -> KeySource {
-        KeySource::PerOrganisation { time, tsa, timeout, loaded: BTreeMap::new() }
+        KeySource::PerOrganisation { time, tsa, timeout, loaded: BTreeMap::new(), failed: BTreeMap::new() }
     }
 
     /// The signer of `register`, if anything is to be signed.
@@ -124,9 +127,17 @@ impl KeySource {
         match self {
             KeySource::None => Ok(None),
             KeySource::One(signer) => Ok(Some(Arc::clone(signer))),
-            KeySource::PerOrganisation { time, tsa, timeout, loaded } => {
+            KeySource::PerOrganisation { time, tsa, timeout, loaded, failed } => {
                 if let Some(signer) = loaded.get(&register.organisation_path) {
                     return Ok(Some(Arc::clone(signer)));
+                }
+                if let Some(reason) = failed.get(&register.organisation_path) {
+                    return Err(Error::Signing {
+                        what: register.organisation_path.display().to_string(),
+                        message: format!(
+                            "its signing key could not be opened for an earlier record ({reason}); not tried again"
+                        ),
+                    });
                 }
                 let Some(files) = &register.organisation.signing else {
                     return Err(Error::input(Diagnostic::error(
@@ -137,7 +148,9 @@ impl KeySource {
                     )));
                 };
                 let base = register.organisation_path.parent().unwrap_or(Path::new("."));
-                let identity = Identity::load(&key_spec(files, base), *time)?;
+                let identity = Identity::load(&key_spec(files, base), *time).inspect_err(|error| {
+                    failed.insert(register.organisation_path.clone(), error.to_string());
+                })?;
                 let tsa = tsa.clone().or_else(|| files.tsa.clone().map(|url| Tsa { url, timeout: *timeout }));
                 let signer = Arc::new(Signer { identity, time: *time, tsa });
                 loaded.insert(register.organisation_path.clone(), Arc::clone(&signer));
