@@ -473,11 +473,32 @@ fn token_errors_are_clear_stop_at_the_first_wrong_pin_and_never_show_it() {
             PIN,
         ],
     );
+    // A key that asks for the PIN at every signature, as a citizen card's signing key.
+    token.tool(
+        "pkcs11-tool",
+        &[
+            "--module",
+            SOFTHSM,
+            "--token-label",
+            "seloste-test",
+            "--login",
+            "--pin",
+            PIN,
+            "--keypairgen",
+            "--key-type",
+            "EC:prime256v1",
+            "--id",
+            "04",
+            "--label",
+            "always",
+            "--always-auth",
+        ],
+    );
     let wrong_pin = write(&token.dir.join("wrong-pin"), "999999");
     let not_a_module = token.dir.join("pin");
     let pin = token.pin_file.to_str().unwrap();
     let out = token.dir.join("out");
-    let cases: [(&str, Vec<&str>, &str); 7] = [
+    let cases: [(&str, Vec<&str>, &str); 8] = [
         (
             "wrong PIN",
             vec![
@@ -524,6 +545,11 @@ fn token_errors_are_clear_stop_at_the_first_wrong_pin_and_never_show_it() {
             "no such token",
             vec!["--key", "pkcs11:token=elsewhere;object=signer-ec", "--pkcs11-module", SOFTHSM, "--pin-file", pin],
             "no token matches",
+        ),
+        (
+            "a PIN for every signature",
+            vec!["--key", "pkcs11:token=seloste-test;id=%04", "--pkcs11-module", SOFTHSM, "--pin-file", pin],
+            "CKA_ALWAYS_AUTHENTICATE",
         ),
         (
             "a PIN in the URI",

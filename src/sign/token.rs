@@ -168,6 +168,7 @@ pub fn open(uri: &TokenUri, module: &Path, pin: Option<&Secret>) -> Result<Opene
         login(&session, &info, pin, &label)?;
     }
     let key = find_key(&session, uri, &label)?;
+    refuse_per_signature_pin(&session, key, &label)?;
     let certificate = find_certificate(&session, key, &label)?;
     Ok(OpenedToken {
         key: TokenKey {
@@ -268,6 +269,20 @@ fn find_key(session: &Session, uri: &TokenUri, label: &str) -> Result<ObjectHand
             ))
         }
     }
+}
+
+/// A key that asks for the PIN again at every signature (CKA_ALWAYS_AUTHENTICATE, as the
+/// qualified signing keys of citizen cards do) cannot sign a batch on one login: said
+/// plainly here rather than as a logged-out error at the first signature.
+fn refuse_per_signature_pin(session: &Session, key: ObjectHandle, label: &str) -> Result<(), Error> {
+    let attributes = session.get_attributes(key, &[AttributeType::AlwaysAuthenticate]).unwrap_or_default();
+    if attributes.iter().any(|attribute| matches!(attribute, Attribute::AlwaysAuthenticate(true))) {
+        return Err(failed(
+            label,
+            "this key asks for the PIN at every signature (CKA_ALWAYS_AUTHENTICATE), as a citizen card's signing key does; seloste signs on one login and cannot use it: use an organisation key",
+        ));
+    }
+    Ok(())
 }
 
 /// An object as `label (id 01)`.
