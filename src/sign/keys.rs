@@ -70,10 +70,6 @@ impl KeySpec {
         }
     }
 
-    fn is_token(&self) -> bool {
-        self.key.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("pkcs11:"))
-    }
-
     fn key_path(&self) -> &Path {
         Path::new(&self.key)
     }
@@ -217,7 +213,7 @@ impl Identity {
         let is_pkcs12 = key_path
             .extension()
             .is_some_and(|extension| extension.eq_ignore_ascii_case("p12") || extension.eq_ignore_ascii_case("pfx"));
-        let (mut private_key, mut certificates) = if spec.is_token() {
+        let (mut private_key, mut certificates) = if token::is_pkcs11_uri(&spec.key) {
             open_token(spec)?
         } else if is_pkcs12 {
             load_pkcs12(spec, key_path)?

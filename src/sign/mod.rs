@@ -80,9 +80,12 @@ pub fn sign_file(signer: &Signer, path: &Path) -> Result<PathBuf, Error> {
 
 /// The key an organisation file names, with its paths taken from the file's folder.
 fn key_spec(files: &crate::record::SigningFiles, base: &Path) -> KeySpec {
-    let is_uri = files.key.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("pkcs11:"));
     KeySpec {
-        key: if is_uri { files.key.clone() } else { base.join(&files.key).display().to_string() },
+        key: if token::is_pkcs11_uri(&files.key) {
+            files.key.clone()
+        } else {
+            base.join(&files.key).display().to_string()
+        },
         certificate: files.certificate.as_ref().map(|path| base.join(path)),
         chain: files.chain.as_ref().map(|path| base.join(path)),
         password: secret::source_of(

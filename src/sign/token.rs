@@ -46,11 +46,17 @@ const IGNORED_ATTRIBUTES: [&str; 6] = [
     "library-version",
 ];
 
+/// Whether a key is named by a `pkcs11:` URI rather than a file.
+pub fn is_pkcs11_uri(key: &str) -> bool {
+    key.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("pkcs11:"))
+}
+
 impl TokenUri {
     pub fn parse(uri: &str) -> Result<TokenUri, String> {
-        let Some(rest) = uri.get(..7).filter(|scheme| scheme.eq_ignore_ascii_case("pkcs11:")).map(|_| &uri[7..]) else {
+        if !is_pkcs11_uri(uri) {
             return Err("a PKCS#11 URI starts with `pkcs11:`".into());
-        };
+        }
+        let rest = &uri[7..];
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
         let mut parsed = TokenUri::default();
         let mut seen: Vec<String> = Vec::new();

@@ -48,6 +48,32 @@ pub fn run(program: &str, args: &[&str]) -> Output {
     Command::new(program).args(args).output().unwrap_or_else(|err| panic!("cannot run {program}: {err}"))
 }
 
+/// `openssl cms -verify` of a detached DER signature over `content`, trusting `ca`, for
+/// any purpose; returns its output whatever its exit status.
+pub fn openssl_cms_verify(p7s: &Path, content: &Path, ca: &Path) -> Output {
+    let (p7s, content, ca) = (p7s.to_str().unwrap(), content.to_str().unwrap(), ca.to_str().unwrap());
+    run(
+        "openssl",
+        &[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            p7s,
+            "-content",
+            content,
+            "-CAfile",
+            ca,
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ],
+    )
+}
+
 /// The text of a PDF as pdftotext extracts it, with every run of white space made one
 /// space, so that a phrase broken over two lines still matches.
 pub fn pdf_text(pdf: &Path) -> String {
