@@ -3,7 +3,7 @@
 
     python3 bench/run.py [--records 334] [--repeat 3] [--memory-notices 10000] [--skip-memory]
                          [--binary PATH] [--work-dir DIR] [--import-sources 500] [--import-only]
-                         [--token-only]
+                         [--token-only] [--html-only]
 
 Builds the release binary (or takes --binary, e.g. an older build for a before/after
 comparison), makes synthetic records from the samples that differ as real registers do
@@ -24,6 +24,9 @@ LibreOffice is there to make them), each copy naming its own register.
 
 The token figure signs the same batch with the key on a SoftHSM2 token (PKCS#11) and
 with the same key as a file, when softhsm2-util and pkcs11-tool are installed.
+
+The HTML figure runs the full pipeline (signed, archived, 2 jobs) with the web pages
+and the register index added to PDF + DOCX, against PDF + DOCX alone.
 
 The typst CLI baseline compiles the same documents with `typst compile`, one process per
 document, two at a time, from the JSON seloste composes (`--format json`, not timed)
@@ -228,6 +231,22 @@ def token_figure(binary, records, notices, keys, work, repeat):
     )
 
 
+def html_figure(binary, records, notices, signing, work, repeat):
+    def batch(formats, run):
+        folder = work / f"html-{'-'.join(formats)}-{run}"
+        format_args = [arg for name in formats for arg in ("--format", name)]
+        return [binary, "batch", records, "-o", folder / "out", "--jobs", "2", *format_args, *signing, "--archive", folder / "archive"]
+
+    without = measure(lambda run: batch(["pdf", "docx"], run), repeat)
+    with_html = measure(lambda run: batch(["pdf", "docx", "html"], run), repeat)
+    show(
+        "PDF + DOCX + HTML ÷ PDF + DOCX, full",
+        f"{with_html.seconds / without.seconds:.3f} ({with_html.seconds:.2f} s, {with_html.spread()} / {without.seconds:.2f} s, {without.spread()}; {notices} notices)",
+        "<= 1.10",
+        batch(["pdf", "docx", "html"], 0),
+    )
+
+
 def typst_baseline(composer, records, work, repeat):
     """Seconds for `typst compile` of every document, one process each, two at a time."""
     typst = shutil.which("typst")
@@ -274,6 +293,7 @@ def main():
     parser.add_argument("--import-sources", type=int, default=500, help="old notices for the import figure")
     parser.add_argument("--import-only", action="store_true", help="measure only the import figure")
     parser.add_argument("--token-only", action="store_true", help="measure only the PKCS#11 token figure")
+    parser.add_argument("--html-only", action="store_true", help="measure only the cost of the web pages")
     options = parser.parse_args()
 
     # This tree's build composes the typst baseline's JSON, which older builds cannot write.
@@ -293,6 +313,10 @@ def main():
     signing = ["--key", keys / "key.pem", "--cert", keys / "cert.pem"]
     if options.token_only:
         token_figure(binary, records, notices, keys, work, options.repeat)
+        shutil.rmtree(work)
+        return
+    if options.html_only:
+        html_figure(binary, records, notices, signing, work, options.repeat)
         shutil.rmtree(work)
         return
     print(f"{binary}: {options.records} records, {notices} notices, {os.cpu_count()} cores, median of {options.repeat}; work folder {work}\n")
@@ -352,6 +376,7 @@ def main():
         show(f"peak RSS, {options.memory_notices} notices (PDF)", f"{big_rss:.0f} MiB, ratio {big_rss / small_rss:.2f}", "<= 1.1x and <= 250 MB", big_cmd)
     import_figure(binary, work, options.import_sources, options.repeat)
     token_figure(binary, records, notices, keys, work, options.repeat)
+    html_figure(binary, records, notices, signing, work, options.repeat)
     print(f"\npeak RSS of the full pipeline, 2 jobs: {full2.rss:.0f} MiB")
     shutil.rmtree(work)
 

@@ -32,6 +32,12 @@ pub struct Assets {
     /// The headings of legacy notices and the fields they are about, for `seloste import`.
     pub import_headings: Asset,
     pub layout: Asset,
+    /// The web page of a notice, the register index, and their style sheet.
+    pub web_page: Asset,
+    pub web_index: Asset,
+    pub web_style: Asset,
+    /// The alphabetical order the register index sorts names in.
+    pub collation: Asset,
     /// Font files, as bytes, in a fixed order.
     pub fonts: Vec<&'static [u8]>,
 }
@@ -54,6 +60,10 @@ impl Assets {
             checklist: embedded!("templates/checklist.yaml"),
             import_headings: embedded!("templates/import-headings.yaml"),
             layout: embedded!("templates/notice.typ"),
+            web_page: embedded!("templates/notice.html"),
+            web_index: embedded!("templates/index.html"),
+            web_style: embedded!("templates/web.css"),
+            collation: embedded!("templates/collation.yaml"),
             fonts: vec![
                 include_bytes!("../fonts/LiberationSans-Regular.ttf"),
                 include_bytes!("../fonts/LiberationSans-Bold.ttf"),
@@ -66,7 +76,17 @@ impl Assets {
     /// Every built-in template, by its file name, for `seloste templates export`.
     pub fn files(&self) -> Vec<&Asset> {
         let mut files: Vec<&Asset> = self.texts.iter().map(|(_, asset)| asset).collect();
-        files.extend([&self.statutes, &self.lint_rules, &self.checklist, &self.import_headings, &self.layout]);
+        files.extend([
+            &self.statutes,
+            &self.lint_rules,
+            &self.checklist,
+            &self.import_headings,
+            &self.layout,
+            &self.web_page,
+            &self.web_index,
+            &self.web_style,
+            &self.collation,
+        ]);
         files
     }
 
@@ -90,6 +110,10 @@ impl Assets {
             &mut self.checklist,
             &mut self.import_headings,
             &mut self.layout,
+            &mut self.web_page,
+            &mut self.web_index,
+            &mut self.web_style,
+            &mut self.collation,
         ]);
         for asset in replaced {
             if let Some(own) = read(asset)? {

@@ -90,6 +90,10 @@ pub struct Document {
 pub struct Header {
     /// Organisation and body, at the top left.
     pub organisation: Vec<String>,
+    /// The language of each organisation line, for a renderer that marks the language of
+    /// its parts (HTML `lang`); not in the JSON, so the archive's fingerprint stays.
+    #[serde(skip)]
+    pub organisation_langs: Vec<Lang>,
     /// TIETOSUOJASELOSTE, DATASKYDDSBESKRIVNING, or both, one to a line.
     pub doc_types: Vec<String>,
     /// LUONNOS / UTKAST on a draft, on every page.
@@ -153,6 +157,10 @@ pub enum Block {
 pub struct Field {
     pub label: String,
     pub lines: Vec<String>,
+    /// The date the row states, for a renderer that marks dates up (HTML `<time>`). Not in
+    /// the JSON: the printed line says it, and the archive's fingerprint stays as it was.
+    #[serde(skip)]
+    pub datetime: Option<Date>,
 }
 
 /// The fixed texts of every language, compiled once per process.
@@ -250,6 +258,7 @@ pub fn compose(
     let mut markings = Vec::new();
     let mut subject = String::new();
     let mut org_lines: Vec<String> = Vec::new();
+    let mut org_langs = Vec::new();
     for &lang in form.languages() {
         let composer = Composer { texts, register, own, lang, data: context(register, lang) };
         let mut part = composer.part()?;
@@ -273,6 +282,7 @@ pub fn compose(
         {
             if !org_lines.iter().any(|seen| seen == line) {
                 org_lines.push(line.to_owned());
+                org_langs.push(lang);
             }
         }
     }
@@ -284,6 +294,7 @@ pub fn compose(
         date: record.document.date,
         header: Header {
             organisation: org_lines,
+            organisation_langs: org_langs,
             doc_types,
             draft: (!markings.is_empty()).then(|| markings.join(" / ")),
             date: record.document.date.finnish(),
@@ -404,7 +415,7 @@ impl Composer<'_> {
         if lines.is_empty() {
             return Ok(None);
         }
-        Ok(Some(Field { label: self.text(&format!("labels.{label}"))?, lines }))
+        Ok(Some(Field { label: self.text(&format!("labels.{label}"))?, lines, datetime: None }))
     }
 
     /// A person's rows: name and title on one line, then address, phone and email.
@@ -449,7 +460,8 @@ impl Composer<'_> {
         let record = &self.register.record;
         let document = &record.document;
         let details = [
-            self.field("date", vec![document.date.finnish()])?,
+            self.field("date", vec![document.date.finnish()])?
+                .map(|row| Field { datetime: Some(document.date), ..row }),
             self.field("version", document.version.iter().cloned().collect())?,
             self.field("reference", document.reference.iter().cloned().collect())?,
         ];

@@ -20,6 +20,7 @@ pub mod import;
 pub mod output;
 pub mod pdf;
 pub mod pkix;
+pub mod publish;
 pub mod record;
 pub mod render;
 pub mod sign;
@@ -80,6 +81,9 @@ pub struct Checked {
 pub struct Engine {
     texts: compose::Texts,
     pdf: render::pdf::PdfRenderer,
+    web: render::html::WebRenderer,
+    /// The order of register names in the web index.
+    collation: publish::Collation,
     /// The archive's words in each language, but for the title, which names the register.
     archive_words: Vec<(text::Lang, archive::Vocabulary)>,
     rules: check::lint::Rules,
@@ -104,6 +108,8 @@ impl Engine {
         Ok(Engine {
             texts,
             pdf: render::pdf::PdfRenderer::load(assets)?,
+            web: render::html::WebRenderer::load(assets)?,
+            collation: publish::Collation::parse(&assets.collation.name, &assets.collation.text)?,
             archive_words,
             rules,
             checklist,
@@ -211,12 +217,26 @@ impl Engine {
         compose::compose(&self.texts, register, extras.statutes.as_ref(), form, signed_by)
     }
 
-    pub fn render(&self, document: &Document, format: Format, ident: &str) -> Result<Vec<u8>, Error> {
+    /// Prints a composed document; `links` is what its web page links to besides itself.
+    fn render(
+        &self,
+        document: &Document,
+        format: Format,
+        ident: &str,
+        links: &render::html::Links,
+    ) -> Result<Vec<u8>, Error> {
         match format {
             Format::Pdf => self.pdf.render(document, ident),
             Format::Docx => render::docx::render(document),
+            Format::Html => self.web.page(&self.texts, document, links),
             Format::Json => render::json(document, ident),
         }
+    }
+
+    /// Rewrites the register index of a folder of web pages (`index.html`, and
+    /// `index.sv.html` when a register is in Swedish) from the pages in it.
+    pub fn write_index(&self, dir: &Path) -> Result<Vec<PathBuf>, Error> {
+        publish::write_index(&self.web, &self.texts, &self.collation, dir)
     }
 
     /// The language forms to produce for `register`: the requested ones, or by default
@@ -328,19 +348,36 @@ impl Engine {
         if signer.is_some() {
             register.require_final("signed")?;
         }
+        if formats.contains(&Format::Html) && register.record.id == publish::INDEX_STEM {
+            return Err(Error::input(register.source.error(
+                "record.id",
+                "id",
+                format!(
+                    "the id `{}` is taken by the register index of the web pages (index.html); choose another id",
+                    publish::INDEX_STEM
+                ),
+            )));
+        }
+        let links = PageLinks {
+            id: &register.record.id,
+            forms: documents.iter().map(|(form, _)| *form).collect(),
+            formats,
+            signed: signer.is_some(),
+        };
         let mut outputs = Vec::new();
         for (form, document) in documents {
+            let page_links = links.of(*form);
             for &format in formats {
                 let ident = format!("{}.{}", register.record.id, form.file_code());
                 let file_name = format!("{ident}.{}", format.extension());
-                let bytes = self.render(document, format, &ident)?;
+                let bytes = self.render(document, format, &ident, &page_links)?;
                 match (signer, format) {
                     (None, _) => outputs.push(Output { file_name, bytes, signature: None }),
                     (Some(signer), Format::Pdf) => {
                         let (bytes, signature) = signer.sign_pdf(&bytes)?;
                         outputs.push(Output { file_name, bytes, signature: Some(signature) });
                     }
-                    (Some(signer), Format::Docx | Format::Json) => {
+                    (Some(signer), Format::Docx | Format::Html | Format::Json) => {
                         let (p7s, signature) = signer.sign_detached(&bytes)?;
                         outputs.push(Output { file_name: format!("{file_name}.p7s"), bytes: p7s, signature: None });
                         outputs.push(Output { file_name, bytes, signature: Some(signature) });
@@ -349,6 +386,41 @@ impl Engine {
             }
         }
         Ok(outputs)
+    }
+}
+
+/// The files of one register made in one run, which its web pages link to.
+struct PageLinks<'a> {
+    id: &'a str,
+    forms: Vec<LangForm>,
+    formats: &'a [Format],
+    signed: bool,
+}
+
+impl PageLinks<'_> {
+    /// What the page of `form` links to: the same form's PDF, DOCX and the DOCX's
+    /// signature, and the pages of the other forms.
+    fn of(&self, form: LangForm) -> render::html::Links {
+        use render::html::{FileKind, FileLink, PageLink};
+        let stem = |form: LangForm| format!("{}.{}", self.id, form.file_code());
+        let mut files = Vec::new();
+        if self.formats.contains(&Format::Pdf) {
+            let kind = if self.signed { FileKind::SignedPdf } else { FileKind::Pdf };
+            files.push(FileLink { kind, href: format!("{}.pdf", stem(form)) });
+        }
+        if self.formats.contains(&Format::Docx) {
+            files.push(FileLink { kind: FileKind::Docx, href: format!("{}.docx", stem(form)) });
+            if self.signed {
+                files.push(FileLink { kind: FileKind::DocxSignature, href: format!("{}.docx.p7s", stem(form)) });
+            }
+        }
+        let pages = self
+            .forms
+            .iter()
+            .filter(|other| **other != form)
+            .map(|other| PageLink { form: *other, href: format!("{}.html", stem(*other)) })
+            .collect();
+        render::html::Links { id: self.id.to_owned(), files, pages }
     }
 }
 

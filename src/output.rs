@@ -107,6 +107,19 @@ fn stage_with_mode<'a>(
     Ok(staged)
 }
 
+/// Takes an exclusive lock on the lock file `path`, made empty if missing, waiting for a
+/// process that holds it. The lock goes with the returned file, also when the process dies.
+pub fn lock(path: &Path) -> Result<std::fs::File, Error> {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(|source| Error::io(path, "open the lock", source))?;
+    file.lock().map_err(|source| Error::io(path, "lock", source))?;
+    Ok(file)
+}
+
 /// Writes `bytes` to `path` through a temporary file and one rename, so that a reader, or
 /// a crash, never sees a half-written file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {

@@ -31,12 +31,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("timestamp", &["error", "pkix"]),
     ("sign", &["error", "hex", "output", "pdf", "pkix", "record", "source", "text", "time", "timestamp"]),
     ("verify", &["error", "pkix", "source", "time"]),
+    ("publish", &["compose", "error", "output", "render", "text", "time"]),
     ("archive", &["error", "hex", "output", "pkix", "record", "source", "text", "time", "timestamp", "verify", "xml"]),
     (
         "lib",
         &[
-            "archive", "assets", "check", "compose", "error", "import", "output", "record", "render", "sign", "source",
-            "statutes", "text", "time",
+            "archive", "assets", "check", "compose", "error", "import", "output", "publish", "record", "render",
+            "sign", "source", "statutes", "text", "time",
         ],
     ),
     ("batch", &["archive", "error", "lib", "output", "record", "sign", "source", "text", "time"]),

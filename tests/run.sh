@@ -12,6 +12,10 @@ command -v openssl >/dev/null || missing_debian+=(openssl)
 # A PKCS#11 token in software for the signing tests, and the tool that writes objects to it.
 command -v softhsm2-util >/dev/null || missing_debian+=(softhsm2)
 command -v pkcs11-tool >/dev/null || missing_debian+=(opensc)
+# The web pages are checked in a real browser, driven from Node.js.
+command -v chromium >/dev/null || missing_debian+=(chromium)
+command -v node >/dev/null || missing_debian+=(nodejs)
+command -v npm >/dev/null || missing_debian+=(npm)
 if [ ${#missing_debian[@]} -gt 0 ]; then
   echo "installing ${missing_debian[*]}"
   sudo_cmd=""
@@ -24,6 +28,13 @@ if ! python3 -c "import docx, yaml, jsonschema, pypdf, asn1crypto, pyhanko, bagi
     || ! command -v pyhanko >/dev/null || ! command -v bagit.py >/dev/null; then
   echo "installing python-docx, PyYAML, jsonschema, pypdf, pyHanko and bagit"
   python3 -m pip install --quiet --disable-pip-version-check python-docx pyyaml jsonschema pypdf asn1crypto pyhanko pyhanko-cli bagit
+fi
+
+# playwright-core drives the system Chromium (it downloads no browser of its own) and
+# axe-core is the accessibility engine, at the versions package-lock.json pins.
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; then
+  echo "installing playwright-core and axe-core for the browser tests"
+  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 fi
 
 # Formatting and lints first: they are quick to state, and CI must hold to them too.

@@ -282,15 +282,7 @@ fn build(
 /// Takes the register's lock, `.<id>.lock` in the archive's root, waiting for another
 /// process that holds it. The lock goes with the returned file, also when the process dies.
 fn lock_register(root: &Path, id: &str) -> Result<std::fs::File, Error> {
-    let path = root.join(format!(".{id}.lock"));
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|source| Error::io(&path, "open the lock", source))?;
-    file.lock().map_err(|source| Error::io(&path, "lock", source))?;
-    Ok(file)
+    crate::output::lock(&root.join(format!(".{id}.lock")))
 }
 
 /// An archive run: the archive, each organisation's plan (loaded once), and the time.

@@ -29,7 +29,7 @@ pub struct Cli {
 pub enum Command {
     /// Render the privacy notices of one or more records.
     #[command(
-        after_help = "Examples:\n  seloste render samples/huittinen-lastensuojelu.yaml -o out --lang fi --lang fi+sv --format pdf\n  seloste render samples/huittinen-lastensuojelu.yaml -o out --key key.pem --cert cert.pem\n\nWrites out/<id>.<fi|sv|fi-sv>.<pdf|docx>, and <id>.<form>.docx.p7s when signing."
+        after_help = "Examples:\n  seloste render samples/huittinen-lastensuojelu.yaml -o out --lang fi --lang fi+sv --format pdf\n  seloste render samples/huittinen-lastensuojelu.yaml -o out --key key.pem --cert cert.pem\n\nWrites out/<id>.<fi|sv|fi-sv>.<pdf|docx|html>, and <id>.<form>.docx.p7s when signing; with html, also out/index.html (and index.sv.html), the register index."
     )]
     Render {
         /// Record files (YAML or JSON).
@@ -58,7 +58,7 @@ pub enum Command {
     },
     /// Render every record under a folder; goes on past bad records and reports them.
     #[command(
-        after_help = "Examples:\n  seloste batch samples -o out\n  seloste batch samples -o out --test-key out/test-key\n\nOrganisation files and other data in the folder are recognised by their `kind` and skipped.\nExits with status 1 if any record failed."
+        after_help = "Examples:\n  seloste batch samples -o out\n  seloste batch samples -o out --test-key out/test-key\n  seloste batch samples -o site --format pdf --format docx --format html\n\nWith html, out/index.html (and index.sv.html) lists every register whose page is in the folder.\nOrganisation files and other data in the folder are recognised by their `kind` and skipped.\nExits with status 1 if any record failed."
     )]
     Batch {
         /// The folder to search for records, recursively.
@@ -202,8 +202,9 @@ pub struct OutputArgs {
     /// Language form; repeat for several. Default: each declared language, and fi+sv when both are.
     #[arg(long = "lang", value_enum)]
     pub langs: Vec<LangArg>,
-    /// Output format; repeat for several. Default: pdf and docx. `json` is the composed
-    /// notice both are printed from, e.g. for a web page or for `typst compile`.
+    /// Output format; repeat for several. Default: pdf and docx. `html` is a web page to
+    /// publish, and writes the register index (index.html) of the folder too; `json` is
+    /// the composed notice every format is printed from, e.g. for `typst compile`.
     #[arg(long = "format", value_enum)]
     pub formats: Vec<FormatArg>,
 }
@@ -322,6 +323,7 @@ pub enum LangArg {
 pub enum FormatArg {
     Pdf,
     Docx,
+    Html,
     Json,
 }
 
@@ -367,6 +369,7 @@ impl OutputArgs {
                 .map(|format| match format {
                     FormatArg::Pdf => Format::Pdf,
                     FormatArg::Docx => Format::Docx,
+                    FormatArg::Html => Format::Html,
                     FormatArg::Json => Format::Json,
                 })
                 .collect(),

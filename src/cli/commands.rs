@@ -12,7 +12,7 @@ use seloste::check::Report;
 use seloste::pkix::TrustStore;
 use seloste::sign::{Identity, KeySource, KeySpec, SecretSource, Signer, keys, secret};
 use seloste::time::{Date, parse_time};
-use seloste::{Assets, Diagnostic, Engine, Error, verify};
+use seloste::{Assets, Diagnostic, Engine, Error, Format, verify};
 
 use super::args::{
     ArchiveCommand, Cli, Command, KeyArgs, OutputArgs, ReportFormat, SchemaOf, SigningArgs, TemplatesCommand, TsaArgs,
@@ -207,7 +207,30 @@ fn render(
             }
         }
     }
+    if !dry_run && !write_index(&engine, &output.output, &output.formats())? {
+        failed += 1;
+    }
     Ok(status(failed))
+}
+
+/// With web pages among the formats, rewrites the folder's register index; false when
+/// that failed (the error is printed).
+fn write_index(engine: &Engine, dir: &Path, formats: &[Format]) -> Result<bool, Failure> {
+    if !formats.contains(&Format::Html) || !dir.is_dir() {
+        return Ok(true);
+    }
+    match engine.write_index(dir) {
+        Ok(written) => {
+            for path in written {
+                out(format!("wrote {}", path.display()))?;
+            }
+            Ok(true)
+        }
+        Err(err) => {
+            print::error(&err);
+            Ok(false)
+        }
+    }
 }
 
 fn batch(
@@ -230,7 +253,8 @@ fn batch(
         batch::run(&engine, dir, output, options, keys, archiving, &|path, outcome| progress.file_done(path, outcome))?;
     progress.finish();
     print::summary(&report, output, started.elapsed())?;
-    Ok(status(report.failed()))
+    let index_written = write_index(&engine, output, options.formats)?;
+    Ok(status(report.failed() + usize::from(!index_written)))
 }
 
 fn sign(files: &[PathBuf], key: &KeyArgs, signing_time: Option<&str>, tsa: &TsaArgs) -> Result<ExitCode, Failure> {

@@ -1,6 +1,7 @@
-//! The render stage: two renderers of one composed [`crate::compose::Document`].
+//! The render stage: three renderers of one composed [`crate::compose::Document`].
 
 pub mod docx;
+pub mod html;
 pub mod pdf;
 
 use crate::compose::Document;
@@ -11,6 +12,8 @@ use crate::error::Error;
 pub enum Format {
     Pdf,
     Docx,
+    /// A self-contained web page, for publishing on the organisation's site.
+    Html,
     /// The composed document as JSON: exactly what the PDF layout reads as `/data.json`.
     Json,
 }
@@ -23,6 +26,7 @@ impl Format {
         match self {
             Format::Pdf => "pdf",
             Format::Docx => "docx",
+            Format::Html => "html",
             Format::Json => "json",
         }
     }
