@@ -110,6 +110,10 @@ pub struct Part {
     pub heading: String,
     /// LUONNOS or UTKAST on a draft, under the heading, where a screen reader reads it too.
     pub draft: Option<String>,
+    /// The organisation's name in the part's language, for a renderer's metadata (the web
+    /// page's publisher); not in the JSON, so the archive's fingerprint stays.
+    #[serde(skip)]
+    pub publisher: String,
     pub intro: String,
     /// The document's date, version and case number, in the text as well as in the title
     /// block, which a screen reader skips as a page artifact.
@@ -469,6 +473,7 @@ impl Composer<'_> {
             lang: self.lang,
             heading: self.local(&record.name),
             draft: None,
+            publisher: self.register.organisation.name.get(self.lang).to_owned(),
             intro: self.text("paragraphs.intro")?,
             details: details.into_iter().flatten().collect(),
             sections,

@@ -324,6 +324,7 @@ impl Engine {
         if signed {
             register.require_final("signed")?;
         }
+        refuse_index_id(register, formats)?;
         let mut names = Vec::new();
         for form in self.forms_for(register, forms)? {
             for &format in formats {
@@ -348,16 +349,7 @@ impl Engine {
         if signer.is_some() {
             register.require_final("signed")?;
         }
-        if formats.contains(&Format::Html) && register.record.id == publish::INDEX_STEM {
-            return Err(Error::input(register.source.error(
-                "record.id",
-                "id",
-                format!(
-                    "the id `{}` is taken by the register index of the web pages (index.html); choose another id",
-                    publish::INDEX_STEM
-                ),
-            )));
-        }
+        refuse_index_id(register, formats)?;
         let links = PageLinks {
             id: &register.record.id,
             forms: documents.iter().map(|(form, _)| *form).collect(),
@@ -387,6 +379,21 @@ impl Engine {
         }
         Ok(outputs)
     }
+}
+
+/// A register's web pages cannot be named like the index: `index.sv.html` is the Swedish one.
+fn refuse_index_id(register: &Register, formats: &[Format]) -> Result<(), Error> {
+    if !formats.contains(&Format::Html) || register.record.id != publish::INDEX_STEM {
+        return Ok(());
+    }
+    Err(Error::input(register.source.error(
+        "record.id",
+        "id",
+        format!(
+            "the id `{}` is taken by the register index of the web pages (index.html); choose another id",
+            publish::INDEX_STEM
+        ),
+    )))
 }
 
 /// The files of one register made in one run, which its web pages link to.

@@ -53,41 +53,62 @@ impl Collation {
         Ok(Collation { weights, variants: file.variants.into_iter().collect() })
     }
 
-    /// The sort key of `text`: its letters' places in the alphabet, case and accents aside.
+    /// The sort key of `text`: its letters' places in the alphabet, case and accents
+    /// aside. A letter in neither list sorts after the alphabet, by its code point; white
+    /// space and punctuation are passed over.
     pub fn key(&self, text: &str) -> Vec<u32> {
         let mut key = Vec::with_capacity(text.len());
         for c in text.chars().flat_map(char::to_lowercase) {
             match self.variants.get(&c) {
-                Some(base) => key.extend(base.chars().filter_map(|c| self.weights.get(&c))),
-                None => key.extend(self.weights.get(&c)),
+                Some(base) => key.extend(base.chars().map(|c| self.weight(c))),
+                None if c.is_alphanumeric() => key.push(self.weight(c)),
+                None => {}
             }
         }
         key
     }
+
+    fn weight(&self, c: char) -> u32 {
+        self.weights.get(&c).copied().unwrap_or(self.weights.len() as u32 + u32::from(c))
+    }
 }
 
 /// Rewrites the index pages of `dir` from the pages in it; returns the files written.
+/// An index that would list nothing is removed, so that no index lists pages gone from
+/// the folder.
 pub fn write_index(web: &WebRenderer, texts: &Texts, collation: &Collation, dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let _lock = lock(dir)?;
     let mut entries = scan(dir)?;
-    if entries.is_empty() {
-        return Ok(Vec::new());
-    }
     let swedish = entries.iter().any(|entry| entry.names.iter().any(|(lang, _)| *lang == Lang::Sv));
     let mut written = Vec::new();
     for (lang, name, other) in [(Lang::Fi, INDEX_FI, (Lang::Sv, INDEX_SV)), (Lang::Sv, INDEX_SV, (Lang::Fi, INDEX_FI))]
     {
-        if lang == Lang::Sv && !swedish {
-            continue;
+        let path = dir.join(name);
+        if entries.is_empty() || (lang == Lang::Sv && !swedish) {
+            match std::fs::remove_file(&path) {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io(&path, "remove the outdated index", err));
+                }
+                _ => continue,
+            }
         }
         sort_for(&mut entries, lang, collation);
-        let other = swedish.then_some(other);
-        let bytes = web.index(texts, lang, &entries, other)?;
-        let path = dir.join(name);
+        let publishers = publishers_in(&entries, lang, collation);
+        let bytes = web.index(texts, lang, &entries, &publishers, swedish.then_some(other))?;
         output::write_atomic(&path, &bytes)?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// The organisations of the registers, each named once in `lang` where it can be, in
+/// alphabetical order.
+fn publishers_in<'a>(entries: &'a [IndexEntry], lang: Lang, collation: &Collation) -> Vec<(Lang, &'a str)> {
+    let mut publishers: Vec<(Lang, &str)> =
+        entries.iter().map(|entry| crate::render::html::in_language(&entry.publishers, lang)).collect();
+    publishers.sort_by_cached_key(|(_, name)| (collation.key(name), name.to_string()));
+    publishers.dedup_by(|a, b| a.1 == b.1);
+    publishers
 }
 
 /// Sorts the registers by their names as listed in `lang`'s index.
@@ -106,7 +127,7 @@ fn lock(dir: &Path) -> Result<std::fs::File, Error> {
 /// What one page says of its register.
 struct PageFacts {
     names: Vec<(Lang, String)>,
-    publisher: String,
+    publishers: Vec<(Lang, String)>,
     date: Date,
 }
 
@@ -117,11 +138,7 @@ fn scan(dir: &Path) -> Result<Vec<IndexEntry>, Error> {
     for entry in listing.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
         let Some((id, form)) = page_name(&file_name) else { continue };
-        let regular = entry.path().symlink_metadata().is_ok_and(|meta| meta.is_file() && meta.len() <= MAX_PAGE_BYTES);
-        if !regular {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
+        let Some(text) = read_page(&entry.path()) else { continue };
         if let Some(facts) = read_head(&text, id) {
             pages.entry(id.to_owned()).or_default().push((form, facts));
         }
@@ -129,21 +146,37 @@ fn scan(dir: &Path) -> Result<Vec<IndexEntry>, Error> {
     Ok(pages.into_iter().map(|(id, pages)| entry_of(dir, id, pages)).collect())
 }
 
-/// The register's entry from its pages: the names of every page, the newest page's date
-/// and publisher, and each form's files.
+/// The text of a page, if it is a regular file (not a link, not a device or pipe) of a
+/// page's size in UTF-8. What is checked is the file opened, not the name.
+fn read_page(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    if path.symlink_metadata().ok()?.is_symlink() {
+        return None;
+    }
+    let file = options.open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() > MAX_PAGE_BYTES {
+        return None;
+    }
+    let mut text = String::new();
+    file.take(MAX_PAGE_BYTES).read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+/// The register's entry from its pages: the names of every page, the newest page's date,
+/// and each form's files.
 fn entry_of(dir: &Path, id: String, mut pages: Vec<(LangForm, PageFacts)>) -> IndexEntry {
     pages.sort_by_key(|(form, _)| *form);
-    let mut names: Vec<(Lang, String)> = Vec::new();
-    for (_, facts) in &pages {
-        for (lang, name) in &facts.names {
-            if !names.iter().any(|(known, _)| known == lang) {
-                names.push((*lang, name.clone()));
-            }
-        }
-    }
-    names.sort();
-    let newest = pages.iter().map(|(_, facts)| facts).max_by_key(|facts| facts.date).expect("a register has a page");
-    let (publisher, date) = (newest.publisher.clone(), newest.date);
+    let date = pages.iter().map(|(_, facts)| facts.date).max().expect("a register has a page");
+    let names = by_language(pages.iter().flat_map(|(_, facts)| &facts.names));
+    let publishers = by_language(pages.iter().flat_map(|(_, facts)| &facts.publishers));
     let versions = pages
         .iter()
         .map(|(form, _)| {
@@ -156,7 +189,19 @@ fn entry_of(dir: &Path, id: String, mut pages: Vec<(LangForm, PageFacts)>) -> In
             (PageLink { form: *form, href: format!("{stem}.html") }, files)
         })
         .collect();
-    IndexEntry { id, names, publisher, date, versions }
+    IndexEntry { id, names, publishers, date, versions }
+}
+
+/// One text per language, the first given, in the order of the languages.
+fn by_language<'a>(texts: impl Iterator<Item = &'a (Lang, String)>) -> Vec<(Lang, String)> {
+    let mut chosen: Vec<(Lang, String)> = Vec::new();
+    for (lang, text) in texts {
+        if !chosen.iter().any(|(known, _)| known == lang) {
+            chosen.push((*lang, text.clone()));
+        }
+    }
+    chosen.sort();
+    chosen
 }
 
 /// The register id and language form of a page's file name, `<id>.<form>.html`.
@@ -166,7 +211,9 @@ fn page_name(file_name: &str) -> Option<(&str, LangForm)> {
     }
     let (id, form) = file_name.strip_suffix(".html")?.rsplit_once('.')?;
     let form = LangForm::ALL.into_iter().find(|candidate| candidate.file_code() == form)?;
-    (!id.is_empty()).then_some((id, form))
+    // Only names a record's id can have: the id goes into the index's links as it is.
+    let usable = !id.starts_with('-') && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    (!id.is_empty() && usable).then_some((id, form))
 }
 
 /// What a page's head says of its register, if it is a page of the register `id`.
@@ -174,27 +221,26 @@ fn read_head(text: &str, id: &str) -> Option<PageFacts> {
     let head = &text[..text.find("</head>")?];
     let document = scraper::Html::parse_document(head);
     let selector = scraper::Selector::parse("meta[name][content]").ok()?;
-    let mut facts = PageFacts { names: Vec::new(), publisher: String::new(), date: Date::parse("1000-01-01")? };
+    let mut facts = PageFacts { names: Vec::new(), publishers: Vec::new(), date: Date::parse("1000-01-01")? };
     let mut named_id = None;
     let mut dated = false;
     for meta in document.select(&selector) {
         let element = meta.value();
         let content = element.attr("content").unwrap_or_default().trim().to_owned();
+        let lang = Lang::ALL.into_iter().find(|lang| element.attr("lang") == Some(lang.code()));
         match element.attr("name").unwrap_or_default() {
             "dcterms.identifier" => named_id = Some(content),
-            "dcterms.publisher" => facts.publisher = content,
+            "dcterms.publisher" => facts.publishers.push((lang?, content)),
             "dcterms.date" => {
                 facts.date = Date::parse(&content)?;
                 dated = true;
             }
-            "dcterms.title" => {
-                let lang = Lang::ALL.into_iter().find(|lang| element.attr("lang") == Some(lang.code()))?;
-                facts.names.push((lang, content));
-            }
+            "dcterms.title" => facts.names.push((lang?, content)),
             _ => {}
         }
     }
-    (named_id.as_deref() == Some(id) && dated && !facts.names.is_empty()).then_some(facts)
+    let complete = dated && !facts.names.is_empty() && !facts.publishers.is_empty();
+    (named_id.as_deref() == Some(id) && complete).then_some(facts)
 }
 
 #[cfg(test)]
@@ -219,15 +265,21 @@ mod tests {
         assert_eq!(collation.key("Müller"), collation.key("myller"));
         assert_eq!(collation.key("Café-rekisteri"), collation.key("caferekisteri"));
         assert!(collation.key("Ærø") > collation.key("Zz"));
+        assert!(collation.key("Łódź") < collation.key("Åbo"), "a mapped letter sorts as its base");
+        assert!(collation.key("Ωmega") > collation.key("Öö"), "an unknown letter sorts after the alphabet");
+        assert_eq!(collation.key("a-b c"), collation.key("abc"));
     }
 
     #[test]
     fn only_page_names_are_pages() {
         assert_eq!(page_name("lieto.fi-sv.html"), Some(("lieto", LangForm::FiSv)));
-        assert_eq!(page_name("a.b.sv.html"), Some(("a.b", LangForm::Sv)));
+        assert_eq!(page_name("a-2.sv.html"), Some(("a-2", LangForm::Sv)));
+        assert_eq!(page_name("a.b.sv.html"), None);
         assert_eq!(page_name("index.html"), None);
         assert_eq!(page_name("index.sv.html"), None);
         assert_eq!(page_name("x.en.html"), None);
         assert_eq!(page_name("x.fi.pdf"), None);
+        assert_eq!(page_name("https:evil.example.fi.html"), None);
+        assert_eq!(page_name("a#b.fi.html"), None);
     }
 }

@@ -148,31 +148,25 @@ fn pages_have_landmarks_contents_languages_and_links_to_the_signed_files() {
 fn the_index_lists_every_register_in_finnish_and_swedish_order_and_is_rebuilt_from_the_folder() {
     let dir = scratch_in("html", "index");
     let site = dir.join("site");
-    let render = |record: &str| {
-        let result = seloste(&[
-            "render",
-            samples().join(record).to_str().unwrap(),
-            "-o",
-            site.to_str().unwrap(),
-            "--format",
-            "html",
-            "--format",
-            "pdf",
-        ]);
+    let render = |record: &str, more: &[&str]| {
+        let (record, site) = (samples().join(record), site.to_str().unwrap().to_owned());
+        let mut args = vec!["render", record.to_str().unwrap(), "-o", &site, "--format", "html", "--format", "pdf"];
+        args.extend(more);
+        let result = seloste(&args);
         assert!(result.status.success(), "{}", stderr(&result));
         stdout(&result)
     };
     // One register per run: the second run's index still lists the first.
-    assert!(render("uusikaupunki-sosiaalityo.yaml").contains("index.html"));
-    render("huittinen-lastensuojelu.yaml");
-    render("lieto-lapsiperheet.yaml");
-    render("parkano-lapsiperheet.yaml");
-    render("huittinen-sosiaalihuolto.yaml");
+    assert!(render("uusikaupunki-sosiaalityo.yaml", &[]).contains("index.html"));
+    render("huittinen-lastensuojelu.yaml", &[]);
+    render("lieto-lapsiperheet.yaml", &[]);
+    render("parkano-lapsiperheet.yaml", &[]);
+    render("huittinen-sosiaalihuolto.yaml", &[]);
     // Things in the folder that are not our pages are passed over.
     std::fs::write(site.join("notes.fi.html"), "<html><head><title>x</title></head></html>").unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink(site.join("lieto-lapsiperheet.fi.html"), site.join("linked.fi.html")).unwrap();
-    render("lieto-lapsiperheet.yaml");
+    render("lieto-lapsiperheet.yaml", &[]);
 
     let names = |index: &Html| select(index, "ul.registers > li > h2").iter().map(text_of).collect::<Vec<_>>();
     let finnish = page(&site.join("index.html"));
@@ -195,8 +189,20 @@ fn the_index_lists_every_register_in_finnish_and_swedish_order_and_is_rebuilt_fr
     // The same record and folder give the same page and index, byte for byte.
     let read = |name: &str| std::fs::read(site.join(name)).unwrap();
     let before = [read("index.html"), read("lieto-lapsiperheet.fi-sv.html")];
-    render("lieto-lapsiperheet.yaml");
+    render("lieto-lapsiperheet.yaml", &[]);
     assert_eq!(before, [read("index.html"), read("lieto-lapsiperheet.fi-sv.html")]);
+
+    // With no Swedish page left, the Swedish index goes too, and the Finnish one stops
+    // linking to it.
+    for path in files_in(&site) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".sv.html") || name.ends_with(".fi-sv.html") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    render("lieto-lapsiperheet.yaml", &["--lang", "fi"]);
+    assert!(!site.join("index.sv.html").exists(), "the Swedish index lists pages that are gone");
+    assert!(select(&page(&site.join("index.html")), "a[href='index.sv.html']").is_empty());
 }
 
 #[test]

@@ -207,7 +207,10 @@ fn render(
             }
         }
     }
-    if !dry_run && !write_index(&engine, &output.output, &output.formats())? {
+    if dry_run && output.formats().contains(&Format::Html) {
+        let index = output.output.join("index.html");
+        out(format!("would write {} (and index.sv.html when a register is in Swedish)", index.display()))?;
+    } else if !write_index(&engine, &output.output, &output.formats())? {
         failed += 1;
     }
     Ok(status(failed))

@@ -89,7 +89,8 @@ pub struct IndexEntry {
     pub id: String,
     /// The register's name in each language it is published in.
     pub names: Vec<(Lang, String)>,
-    pub publisher: String,
+    /// The organisation's name in each language its pages give it.
+    pub publishers: Vec<(Lang, String)>,
     pub date: Date,
     /// Each language form's page, with the files of that form.
     pub versions: Vec<(PageLink, Vec<FileLink>)>,
@@ -99,10 +100,14 @@ impl IndexEntry {
     /// The name to list the register by in `lang`'s index: its name in `lang`, or else in
     /// the first language it has.
     pub fn name_in(&self, lang: Lang) -> (Lang, &str) {
-        let (name_lang, name) =
-            self.names.iter().find(|(of, _)| *of == lang).or(self.names.first()).expect("a register has a name");
-        (*name_lang, name)
+        in_language(&self.names, lang)
     }
+}
+
+/// The text of `texts` in `lang`, or else the first there is, with the language it is in.
+pub fn in_language(texts: &[(Lang, String)], lang: Lang) -> (Lang, &str) {
+    let (text_lang, text) = texts.iter().find(|(of, _)| *of == lang).or(texts.first()).expect("at least one text");
+    (*text_lang, text)
 }
 
 /// The templates of the web pages, compiled once per process.
@@ -126,7 +131,9 @@ impl WebRenderer {
                 .register_template_string(name, &asset.text)
                 .map_err(|err| Error::Template { name: asset.name.clone(), message: err.to_string() })?;
         }
-        let style = assets.web_style.text.clone();
+        // A browser hashes the style with its line ends made LF; so must the policy, or a
+        // copy saved with CRLF line ends would lose all its style.
+        let style = assets.web_style.text.replace("\r\n", "\n").replace('\r', "\n");
         Ok(WebRenderer { policy: content_security_policy(&style), style, registry })
     }
 
@@ -158,6 +165,7 @@ impl WebRenderer {
             "description": document.subject,
             "id": links.id,
             "publisher": document.author,
+            "publishers": document.parts.iter().map(|part| json!({ "lang": part.lang.code(), "text": part.publisher })).collect::<Vec<_>>(),
             "date": document.date.iso(),
             "names": document.parts.iter().map(|part| json!({ "lang": part.lang.code(), "text": part.heading })).collect::<Vec<_>>(),
             "headings": document.parts.iter().map(|part| json!({
@@ -175,13 +183,15 @@ impl WebRenderer {
         self.fill(NOTICE, &view, &document.title)
     }
 
-    /// The index page in `lang` of the registers in `entries`, in the order given;
-    /// `other` is the index in the other language, when there is one.
+    /// The index page in `lang` of the registers in `entries`, in the order given, under
+    /// the names of the `publishers`; `other` is the index in the other language, when
+    /// there is one.
     pub fn index(
         &self,
         texts: &Texts,
         lang: Lang,
         entries: &[IndexEntry],
+        publishers: &[(Lang, &str)],
         other: Option<(Lang, &str)>,
     ) -> Result<Vec<u8>, Error> {
         let word = |key: &str| texts.render(lang, key, &json!({}));
@@ -189,6 +199,7 @@ impl WebRenderer {
             .iter()
             .map(|entry| {
                 let (name_lang, name) = entry.name_in(lang);
+                let (publisher_lang, publisher) = in_language(&entry.publishers, lang);
                 let versions = entry
                     .versions
                     .iter()
@@ -203,18 +214,21 @@ impl WebRenderer {
                     })
                     .collect::<Result<Vec<_>, Error>>()?;
                 Ok(json!({
+                    "anchor": format!("r-{}", entry.id),
                     "name": name,
                     "lang": (name_lang != lang).then(|| name_lang.code()),
                     "date": entry.date.iso(),
                     "date_text": entry.date.finnish(),
-                    "publisher": entry.publisher,
+                    "publisher": publisher,
+                    "publisher_lang": (publisher_lang != lang).then(|| publisher_lang.code()),
                     "versions": versions,
                 }))
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        let mut publishers: Vec<&str> = entries.iter().map(|entry| entry.publisher.as_str()).collect();
-        publishers.sort_unstable();
-        publishers.dedup();
+        let publishers: Vec<Value> = publishers
+            .iter()
+            .map(|(of, text)| json!({ "text": text, "lang": (*of != lang).then(|| of.code()) }))
+            .collect();
         let other = other
             .map(|(other_lang, href)| -> Result<Value, Error> {
                 let label = texts.render(other_lang, "web.in_language", &json!({}))?;
@@ -251,7 +265,7 @@ fn header_view(document: &Document) -> Value {
     json!({
         "organisation": header.organisation.iter().zip(&header.organisation_langs).map(|(text, lang)| marked(text, *lang)).collect::<Vec<_>>(),
         "doc_types": header.doc_types.iter().zip(&document.parts).map(|(text, part)| marked(text, part.lang)).collect::<Vec<_>>(),
-        "draft": header.draft,
+        "drafts": document.parts.iter().filter_map(|part| part.draft.as_ref().map(|draft| marked(draft, part.lang))).collect::<Vec<_>>(),
         "date": header.date,
         "reference": header.reference,
     })
@@ -358,6 +372,10 @@ fn address_of(line: &str) -> Option<String> {
     if line.starts_with("www.") && line.len() > 4 {
         return Some(format!("https://{line}"));
     }
+    // An address with `?`, `&` or `%` could add hidden recipients or a text to the mail.
+    if line.chars().any(|c| "?&%/:;,".contains(c)) {
+        return None;
+    }
     let (local, domain) = line.split_once('@')?;
     let plausible = !local.is_empty() && !domain.contains('@') && domain.contains('.') && !domain.starts_with('.');
     plausible.then(|| format!("mailto:{line}"))
@@ -376,5 +394,6 @@ mod tests {
         assert_eq!(address_of("javascript:alert(1)"), None);
         assert_eq!(address_of("a@b"), None);
         assert_eq!(address_of("x@y.fi\"onmouseover"), None);
+        assert_eq!(address_of("x@y.fi?bcc=z@evil.fi"), None);
     }
 }
