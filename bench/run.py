@@ -130,6 +130,20 @@ def measure(make_command, repeat):
     return Timing(seconds, rss)
 
 
+def measure_alternating(make_a, make_b, repeat):
+    """Runs `make_a(run)` and `make_b(run)` in turn, `repeat` times each, after flushing
+    what earlier runs left to write: on a disk, the runs that come later otherwise pay
+    for the writeback of those before, whichever command they are."""
+    a, b = ([], []), ([], [])
+    for run in range(repeat):
+        for make, (seconds, rss) in ((make_a, a), (make_b, b)):
+            os.sync()
+            elapsed, peak = run_once(make(run))
+            seconds.append(elapsed)
+            rss.append(peak)
+    return Timing(*a), Timing(*b)
+
+
 def run_together(commands):
     """Seconds for the commands run at once, as separate processes."""
     started = time.perf_counter()
@@ -237,8 +251,9 @@ def html_figure(binary, records, notices, signing, work, repeat):
         format_args = [arg for name in formats for arg in ("--format", name)]
         return [binary, "batch", records, "-o", folder / "out", "--jobs", "2", *format_args, *signing, "--archive", folder / "archive"]
 
-    without = measure(lambda run: batch(["pdf", "docx"], run), repeat)
-    with_html = measure(lambda run: batch(["pdf", "docx", "html"], run), repeat)
+    without, with_html = measure_alternating(
+        lambda run: batch(["pdf", "docx"], run), lambda run: batch(["pdf", "docx", "html"], run), repeat
+    )
     show(
         "PDF + DOCX + HTML ÷ PDF + DOCX, full",
         f"{with_html.seconds / without.seconds:.3f} ({with_html.seconds:.2f} s, {with_html.spread()} / {without.seconds:.2f} s, {without.spread()}; {notices} notices)",
