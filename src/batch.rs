@@ -11,6 +11,7 @@ use std::time::SystemTime;
 use crate::archive::plan::TaskClass;
 use crate::archive::{Archive, Archiving, Entry, Prepared, Vocabulary};
 use crate::error::{Diagnostic, Error, Severity};
+use crate::output::{Durability, GROUP_COMMIT};
 use crate::record::load::RECORD;
 use crate::record::{HistoryEvent, Register};
 use crate::sign::{KeySource, Signer};
@@ -311,15 +312,29 @@ fn execute(
     let pool = workers(options.jobs)?;
     // Rendered records wait here for a storing thread; the bound keeps memory flat when
     // the disk is slower than the workers.
-    let (to_store, stored_by) = std::sync::mpsc::sync_channel::<(usize, Box<Store>)>(2 * options.jobs.max(1));
+    // A group of records is flushed together, so as many may wait as a group holds.
+    let bound = if GROUP_COMMIT { GROUP_MAX.max(2 * options.jobs) } else { 2 * options.jobs.max(1) };
+    let (to_store, stored_by) = std::sync::mpsc::sync_channel::<(usize, Box<Store>)>(bound);
     let stored_by = Mutex::new(stored_by);
     std::thread::scope(|scope| {
         for _ in 0..STORING_THREADS {
             scope.spawn(|| {
                 loop {
-                    let next = lock(&stored_by).recv();
-                    let Ok((index, rendered)) = next else { break };
-                    store(index, rendered);
+                    let mut group = {
+                        let receiver = lock(&stored_by);
+                        let Ok(first) = receiver.recv() else { break };
+                        let mut group = vec![first];
+                        while GROUP_COMMIT && group.len() < GROUP_MAX {
+                            let Ok(next) = receiver.try_recv() else { break };
+                            group.push(next);
+                        }
+                        group
+                    };
+                    if GROUP_COMMIT {
+                        store_group(group, out, &finish);
+                    } else if let Some((index, rendered)) = group.pop() {
+                        store(index, rendered);
+                    }
                 }
             });
         }
@@ -439,12 +454,16 @@ struct ArchiveEntry {
 }
 
 impl Store {
-    /// Writes the record's files under temporary names and builds its archive version
-    /// beside its final place, then moves the files, then the version, into place: a
-    /// record whose version cannot be built leaves nothing in `out`, and one whose files
-    /// cannot be moved into place is not archived.
+    /// Stores the record on its own: [`Store::stage`], then [`StagedRecord::publish`],
+    /// each file and folder flushed as it is written.
     fn run(self, out: &Path) -> Result<Outcome, Error> {
-        let staged = crate::output::stage_outputs(out, &self.outputs)?;
+        self.stage(out, Durability::EachFile)?.publish()
+    }
+
+    /// Writes the record's files under temporary names and builds its archive version
+    /// beside its final place, nothing yet visible.
+    fn stage(self, out: &Path, durability: Durability) -> Result<StagedRecord, Error> {
+        let staged = crate::output::stage_outputs(out, &self.outputs, durability)?;
         let prepared = match &self.archive {
             None => None,
             Some(entry) => {
@@ -456,13 +475,97 @@ impl Store {
                     fingerprint: &entry.fingerprint,
                     outputs: &self.outputs,
                 };
-                entry.archive.prepare(&version, tsa, entry.now)?
+                entry.archive.prepare(&version, tsa, entry.now, durability)?
             }
         };
-        let files = staged.commit()?;
-        let version = prepared.map(Prepared::commit).transpose()?;
+        let Store { id, notices, warnings, .. } = self;
+        Ok(StagedRecord { id, notices, warnings, staged, prepared, durability })
+    }
+}
+
+/// A record's files written and its archive version built, not yet in place.
+struct StagedRecord {
+    id: String,
+    notices: usize,
+    warnings: Vec<Diagnostic>,
+    staged: crate::output::Staged,
+    prepared: Option<Prepared>,
+    durability: Durability,
+}
+
+impl StagedRecord {
+    /// Moves the files, then the version, into place: a record whose version cannot be
+    /// built has left nothing in `out`, and one whose files cannot be moved into place is
+    /// not archived.
+    fn publish(self) -> Result<Outcome, Error> {
+        let files = self.staged.move_into_place(self.durability)?;
+        let version = self.prepared.map(Prepared::commit).transpose()?;
         Ok(Outcome::Rendered { id: self.id, notices: self.notices, files, version, warnings: self.warnings })
     }
+}
+
+/// The most records a storing thread makes durable together.
+const GROUP_MAX: usize = 32;
+
+/// Stores a group of records with two flushes of each filesystem in all, instead of
+/// one flush per file and folder (ARCHITECTURE.md, "Group commit"): every record is
+/// written under temporary names; the filesystems are flushed, so every byte is stored
+/// before anything is renamed; each record is moved into place; the filesystems are
+/// flushed again, so the renames are stored before any record is reported done.
+fn store_group(group: Vec<(usize, Box<Store>)>, out: &Path, finish: &(dyn Fn(usize, Outcome) + Sync)) {
+    let mut roots = vec![out.to_owned()];
+    let mut staged = Vec::new();
+    for (index, store) in group {
+        if let Some(root) = store.archive.as_ref().map(|entry| entry.archive.root())
+            && !roots.iter().any(|known| same_filesystem(known, root))
+        {
+            roots.push(root.to_owned());
+        }
+        match store.stage(out, Durability::Deferred) {
+            Ok(record) => staged.push((index, record)),
+            Err(err) => finish(index, Outcome::Failed(err)),
+        }
+    }
+    if let Err((root, message)) = sync_filesystems(&roots) {
+        for (index, _) in staged {
+            finish(index, Outcome::Failed(Error::io(&root, "flush to disk", std::io::Error::other(message.clone()))));
+        }
+        return;
+    }
+    let published: Vec<(usize, Result<Outcome, Error>)> =
+        staged.into_iter().map(|(index, record)| (index, record.publish())).collect();
+    let synced = sync_filesystems(&roots);
+    for (index, result) in published {
+        let outcome = match (result, &synced) {
+            (Err(err), _) => Outcome::Failed(err),
+            (Ok(_), Err((root, message))) => {
+                Outcome::Failed(Error::io(root, "flush to disk", std::io::Error::other(message.clone())))
+            }
+            (Ok(outcome), Ok(())) => outcome,
+        };
+        finish(index, outcome);
+    }
+}
+
+/// Whether two folders are on one filesystem, which one `syncfs` flushes for both.
+fn same_filesystem(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        matches!((a.metadata(), b.metadata()), (Ok(a), Ok(b)) if a.dev() == b.dev())
+    }
+    #[cfg(not(unix))]
+    {
+        a == b
+    }
+}
+
+/// Flushes the filesystem of each folder; the first that fails, with its message.
+fn sync_filesystems(roots: &[PathBuf]) -> Result<(), (PathBuf, String)> {
+    for root in roots {
+        crate::output::sync_filesystem(root).map_err(|err| (root.clone(), err.to_string()))?;
+    }
+    Ok(())
 }
 
 /// The CPU part of a record: load, check, compose, render, sign.

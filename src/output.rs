@@ -21,6 +21,17 @@ const PRIVATE: u32 = 0o600;
 /// The end of every temporary file's name.
 const PARTIAL: &str = ".partial";
 
+/// When written files are made durable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Each file is flushed as it is written, and each folder as entries are renamed in.
+    EachFile,
+    /// Nothing is flushed here: the caller makes a whole group of records durable at
+    /// once with [`sync_filesystem`], before any of them is moved into place and again
+    /// after (ARCHITECTURE.md, "Group commit").
+    Deferred,
+}
+
 /// One produced file, in memory until every file of its record is ready.
 #[derive(Debug, Clone)]
 pub struct Output {
@@ -39,6 +50,12 @@ pub struct Staged {
 impl Staged {
     /// Moves every file into place, then flushes the folders' entries.
     pub fn commit(self) -> Result<Vec<PathBuf>, Error> {
+        self.move_into_place(Durability::EachFile)
+    }
+
+    /// Moves every file into place; with [`Durability::EachFile`], then flushes the
+    /// folders' entries.
+    pub fn move_into_place(self, durability: Durability) -> Result<Vec<PathBuf>, Error> {
         let mut folders: Vec<PathBuf> = Vec::new();
         let mut paths = Vec::new();
         for (file, path) in self.files {
@@ -49,8 +66,10 @@ impl Staged {
             }
             paths.push(path);
         }
-        for folder in folders {
-            sync_dir(&folder)?;
+        if durability == Durability::EachFile {
+            for folder in folders {
+                sync_dir(&folder)?;
+            }
         }
         Ok(paths)
     }
@@ -86,13 +105,14 @@ fn temporary_for(path: &Path, mode: u32) -> Result<NamedTempFile, Error> {
 
 /// Writes and flushes `files` under temporary names; see [`Staged`].
 pub fn stage<'a>(dir: &Path, files: impl IntoIterator<Item = (PathBuf, &'a [u8])>) -> Result<Staged, Error> {
-    stage_with_mode(dir, files, READABLE)
+    stage_with_mode(dir, files, READABLE, Durability::EachFile)
 }
 
 fn stage_with_mode<'a>(
     dir: &Path,
     files: impl IntoIterator<Item = (PathBuf, &'a [u8])>,
     mode: u32,
+    durability: Durability,
 ) -> Result<Staged, Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::io(dir, "create the folder", source))?;
     let mut staged = Staged { files: Vec::new() };
@@ -101,11 +121,37 @@ fn stage_with_mode<'a>(
         file.write_all(bytes).map_err(|source| Error::io(&path, "write", source))?;
         staged.files.push((file, path));
     }
-    for (file, path) in &staged.files {
-        file.as_file().sync_all().map_err(|source| Error::io(path, "flush to disk", source))?;
+    if durability == Durability::EachFile {
+        for (file, path) in &staged.files {
+            file.as_file().sync_all().map_err(|source| Error::io(path, "flush to disk", source))?;
+        }
     }
     Ok(staged)
 }
+
+/// Makes everything written to the filesystem that holds `dir` durable: file contents,
+/// new files and renames alike (Linux `syncfs`). One call does for a group of records
+/// what a flush of each file and folder does for one.
+pub fn sync_filesystem(dir: &Path) -> Result<(), Error> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::os::fd::AsRawFd;
+        let folder = std::fs::File::open(dir).map_err(|source| Error::io(dir, "flush to disk", source))?;
+        // SAFETY: syncfs takes an open file descriptor, which `folder` keeps open for the call.
+        if unsafe { libc::syncfs(folder.as_raw_fd()) } != 0 {
+            return Err(Error::io(dir, "flush to disk", std::io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        let unsupported = std::io::Error::new(std::io::ErrorKind::Unsupported, "no syncfs on this system");
+        Err(Error::io(dir, "flush to disk", unsupported))
+    }
+}
+
+/// Whether [`sync_filesystem`] works here, so that [`Durability::Deferred`] may be used.
+pub const GROUP_COMMIT: bool = cfg!(all(target_os = "linux", target_env = "gnu"));
 
 /// Takes an exclusive lock on the lock file `path`, made empty if missing, waiting for a
 /// process that holds it. The lock goes with the returned file, also when the process dies.
@@ -139,7 +185,7 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 }
 
 fn write_new_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
-    let staged = stage_with_mode(folder_of(path), [(path.to_owned(), bytes)], mode)?;
+    let staged = stage_with_mode(folder_of(path), [(path.to_owned(), bytes)], mode, Durability::EachFile)?;
     for (file, path) in staged.files {
         file.persist_noclobber(&path).map_err(|err| Error::io(&path, "create", err.error))?;
     }
@@ -148,21 +194,22 @@ fn write_new_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error
 
 /// Writes a record's outputs into `dir`, returning the paths written.
 pub fn write_outputs(dir: &Path, outputs: &[Output]) -> Result<Vec<PathBuf>, Error> {
-    stage_outputs(dir, outputs)?.commit()
+    stage_outputs(dir, outputs, Durability::EachFile)?.commit()
 }
 
 /// Stages a record's outputs in `dir`, to be committed once everything else about the
 /// record (its archive version) has succeeded.
-pub fn stage_outputs(dir: &Path, outputs: &[Output]) -> Result<Staged, Error> {
-    stage(dir, outputs.iter().map(|output| (dir.join(&output.file_name), output.bytes.as_slice())))
+pub fn stage_outputs(dir: &Path, outputs: &[Output], durability: Durability) -> Result<Staged, Error> {
+    let files = outputs.iter().map(|output| (dir.join(&output.file_name), output.bytes.as_slice()));
+    stage_with_mode(dir, files, READABLE, durability)
 }
 
 /// New files written into a folder that is itself new and private to this process (a bag
 /// being built), not yet known to be on disk: every file of a bag is written first and
 /// then flushed, so that nothing is moved into place before all of it is stored.
-#[derive(Default)]
 pub struct PendingFiles {
     open: Vec<(PathBuf, std::fs::File)>,
+    durability: Durability,
 }
 
 /// Files held open before a flush: a bag has about 30, and each of a batch's storing
@@ -170,6 +217,10 @@ pub struct PendingFiles {
 const MAX_PENDING: usize = 64;
 
 impl PendingFiles {
+    pub fn new(durability: Durability) -> PendingFiles {
+        PendingFiles { open: Vec::new(), durability }
+    }
+
     /// Creates `path`, which must not exist (not even as a link), with `bytes`.
     pub fn write(&mut self, path: &Path, bytes: &[u8]) -> Result<(), Error> {
         if self.open.len() >= MAX_PENDING {
@@ -184,11 +235,14 @@ impl PendingFiles {
         }
         let mut file = options.open(path).map_err(|source| Error::io(path, "write", source))?;
         file.write_all(bytes).map_err(|source| Error::io(path, "write", source))?;
-        self.open.push((path.to_owned(), file));
+        if self.durability == Durability::EachFile {
+            self.open.push((path.to_owned(), file));
+        }
         Ok(())
     }
 
-    /// Returns once every file written is on disk.
+    /// Returns once every file written is on disk (with [`Durability::Deferred`], at once:
+    /// the caller flushes the filesystem).
     pub fn flush(&mut self) -> Result<(), Error> {
         for (path, file) in self.open.drain(..) {
             file.sync_all().map_err(|source| Error::io(&path, "flush to disk", source))?;

@@ -259,6 +259,42 @@ fn a_batch_killed_while_archiving_leaves_no_partial_version_and_the_next_run_com
     assert!(verified.status.success(), "{}", stdout(&verified));
 }
 
+/// Every file under `dir`, in every folder below it.
+fn every_file(dir: &Path) -> Vec<PathBuf> {
+    files_in(dir).into_iter().flat_map(|path| if path.is_dir() { every_file(&path) } else { vec![path] }).collect()
+}
+
+/// A batch reports a record done only once its files and its version are on disk. After
+/// the batch, the page cache is dropped without a `sync`: a page the batch left unwritten
+/// is dirty and cannot be dropped, so none of its files may still be in memory
+/// (`fincore`), and what is then read back, from the disk, verifies.
+#[test]
+fn a_batch_s_files_are_on_disk_when_it_ends_and_read_back_whole_from_it() {
+    let dir = scratch("read-back");
+    let finished = archive_batch(&samples(), &dir);
+    assert!(finished.status.success(), "{}", stderr(&finished));
+    let written: Vec<PathBuf> =
+        every_file(&dir.join("out")).into_iter().chain(every_file(&dir.join("archive"))).collect();
+    assert!(written.len() > 100, "{}", written.len());
+    let dropped = std::fs::write("/proc/sys/vm/drop_caches", "3").is_ok();
+    if dropped && have_tool("fincore") {
+        for file in &written {
+            let resident = run("fincore", &["--bytes", "--noheadings", "--output", "RES", file.to_str().unwrap()]);
+            assert_eq!(stdout(&resident).trim(), "0", "{} was still in memory, not written out", file.display());
+        }
+    } else {
+        eprintln!("NOTE: the page cache could not be dropped here (needs root); the files are read back from it");
+    }
+    let outputs: Vec<String> =
+        every_file(&dir.join("out")).iter().map(|path| path.to_string_lossy().into_owned()).collect();
+    let mut args = vec!["verify".to_owned()];
+    args.extend(outputs.into_iter().filter(|path| !path.ends_with(".p7s") && !path.contains("test-key")));
+    args.extend([dir.join("archive").to_string_lossy().into_owned(), "--trust".into()]);
+    args.push(dir.join("keys/ca.pem").to_string_lossy().into_owned());
+    let verified = seloste(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(verified.status.success(), "{}", stdout(&verified));
+}
+
 const READ_METADATA: &str = r#"
 import sys, xml.etree.ElementTree as ET
 ns = {"m": "urn:seloste:archive-metadata:1"}

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::error::Error;
-use crate::output::{Output, PendingFiles};
+use crate::output::{Durability, Output, PendingFiles};
 use crate::record::Register;
 use crate::time::format_time;
 use crate::timestamp::Tsa;
@@ -53,6 +53,11 @@ pub struct Entry<'a> {
 }
 
 impl Archive {
+    /// The archive's folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Opens an archive, creating it in a folder that does not exist or is empty. A
     /// non-empty folder without the archive marker is not ours and is refused.
     ///
@@ -113,7 +118,15 @@ impl Archive {
     /// until [`Prepared::commit`]; dropped without it, the folder goes. The register's
     /// lock is held from reading its newest version until then, so two processes adding
     /// the same register one after the other each see what the other added.
-    pub fn prepare(&self, entry: &Entry<'_>, tsa: Option<&Tsa>, now: SystemTime) -> Result<Option<Prepared>, Error> {
+    /// With [`Durability::Deferred`] nothing is flushed: the caller flushes the archive's
+    /// filesystem before the commit and after it.
+    pub fn prepare(
+        &self,
+        entry: &Entry<'_>,
+        tsa: Option<&Tsa>,
+        now: SystemTime,
+        durability: Durability,
+    ) -> Result<Option<Prepared>, Error> {
         let id = &entry.register.record.id;
         if self.latest_fingerprint(id).as_deref() == Some(entry.fingerprint) {
             return Ok(None);
@@ -141,8 +154,15 @@ impl Archive {
         };
         let payload = payload(&described, entry.outputs);
         let info = bag_info(&described, entry.fingerprint, previous.as_ref())?;
-        let temporary = build(&self.root, &version, &payload, &info, tsa)?;
-        Ok(Some(Prepared { root: self.root.clone(), register_dir, version, temporary: Some(temporary), _lock: lock }))
+        let temporary = build(&self.root, &version, &payload, &info, tsa, durability)?;
+        Ok(Some(Prepared {
+            root: self.root.clone(),
+            register_dir,
+            version,
+            temporary: Some(temporary),
+            durability,
+            _lock: lock,
+        }))
     }
 }
 
@@ -154,15 +174,20 @@ pub struct Prepared {
     version: String,
     /// The temporary folder, until it is moved into place.
     temporary: Option<PathBuf>,
+    durability: Durability,
     _lock: std::fs::File,
 }
 
 impl Prepared {
-    /// Moves the version into place in one rename and flushes the folders it touched.
+    /// Moves the version into place in one rename and flushes the folders it touched
+    /// (with [`Durability::Deferred`], the caller flushes them).
     pub fn commit(mut self) -> Result<String, Error> {
+        let each_file = self.durability == Durability::EachFile;
         std::fs::create_dir_all(&self.register_dir)
             .map_err(|source| Error::io(&self.register_dir, "create the folder", source))?;
-        crate::output::sync_dir(&self.root)?;
+        if each_file {
+            crate::output::sync_dir(&self.root)?;
+        }
         let final_dir = self.register_dir.join(&self.version);
         if final_dir.exists() {
             return Err(archive_error(
@@ -175,8 +200,10 @@ impl Prepared {
             let _ = std::fs::remove_dir_all(&temporary);
             return Err(Error::io(&final_dir, "move the bag into place", source));
         }
-        crate::output::sync_dir(&self.register_dir)?;
-        crate::output::sync_dir(&self.root)?;
+        if each_file {
+            crate::output::sync_dir(&self.register_dir)?;
+            crate::output::sync_dir(&self.root)?;
+        }
         Ok(std::mem::take(&mut self.version))
     }
 }
@@ -257,18 +284,22 @@ fn build(
     payload: &[PayloadFile],
     info: &[(String, String)],
     tsa: Option<&Tsa>,
+    durability: Durability,
 ) -> Result<PathBuf, Error> {
     let temporary = crate::output::temporary_dir(dir, version)?;
     let built = (|| {
-        let mut files = PendingFiles::default();
+        let mut files = PendingFiles::new(durability);
         let tag_manifest = bag::write_bag(&temporary, payload, info, &mut files)?;
         if let Some(tsa) = tsa {
             let token = tsa.stamp(&tag_manifest)?;
             files.write(&temporary.join(bag::TAG_MANIFEST_TOKEN), &token.der)?;
         }
         files.flush()?;
-        crate::output::sync_dir(&temporary.join("data"))?;
-        crate::output::sync_dir(&temporary)
+        if durability == Durability::EachFile {
+            crate::output::sync_dir(&temporary.join("data"))?;
+            crate::output::sync_dir(&temporary)?;
+        }
+        Ok(())
     })();
     match built {
         Ok(()) => Ok(temporary),
