@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use crate::archive::plan::TaskClass;
 use crate::archive::{Archive, Archiving, Entry, Prepared, Vocabulary};
 use crate::error::{Diagnostic, Error, Severity};
-use crate::output::{Durability, GROUP_COMMIT};
+use crate::output::{Durability, FilesystemSync};
 use crate::record::load::RECORD;
 use crate::record::{HistoryEvent, Register};
 use crate::sign::{KeySource, Signer};
@@ -311,30 +311,26 @@ fn execute(
     let store = |index: usize, store: Box<Store>| finish(index, store.run(out).unwrap_or_else(Outcome::Failed));
     let pool = workers(options.jobs)?;
     // Rendered records wait here for a storing thread; the bound keeps memory flat when
-    // the disk is slower than the workers.
-    // A group of records is flushed together, so as many may wait as a group holds.
-    let bound = if GROUP_COMMIT { GROUP_MAX.max(2 * options.jobs) } else { 2 * options.jobs.max(1) };
+    // the disk is slower than the workers. A group of records is flushed together, so as
+    // many may wait as a group holds (32 records of some 0.5 MB each).
+    let bound = GROUP_MAX.max(2 * options.jobs);
     let (to_store, stored_by) = std::sync::mpsc::sync_channel::<(usize, Box<Store>)>(bound);
     let stored_by = Mutex::new(stored_by);
     std::thread::scope(|scope| {
         for _ in 0..STORING_THREADS {
             scope.spawn(|| {
                 loop {
-                    let mut group = {
+                    let group = {
                         let receiver = lock(&stored_by);
                         let Ok(first) = receiver.recv() else { break };
                         let mut group = vec![first];
-                        while GROUP_COMMIT && group.len() < GROUP_MAX {
+                        while group.len() < GROUP_MAX {
                             let Ok(next) = receiver.try_recv() else { break };
                             group.push(next);
                         }
                         group
                     };
-                    if GROUP_COMMIT {
-                        store_group(group, out, &finish);
-                    } else if let Some((index, rendered)) = group.pop() {
-                        store(index, rendered);
-                    }
+                    store_group(group, out, &finish);
                 }
             });
         }
@@ -511,35 +507,48 @@ const GROUP_MAX: usize = 32;
 /// one flush per file and folder (ARCHITECTURE.md, "Group commit"): every record is
 /// written under temporary names; the filesystems are flushed, so every byte is stored
 /// before anything is renamed; each record is moved into place; the filesystems are
-/// flushed again, so the renames are stored before any record is reported done.
-fn store_group(group: Vec<(usize, Box<Store>)>, out: &Path, finish: &(dyn Fn(usize, Outcome) + Sync)) {
-    let mut roots = vec![out.to_owned()];
+/// flushed again, so the renames are stored before any record is reported done. Where a
+/// filesystem cannot be flushed at once, each record is stored on its own.
+fn store_group(mut group: Vec<(usize, Box<Store>)>, out: &Path, finish: &(dyn Fn(usize, Outcome) + Sync)) {
+    let syncs = match filesystem_syncs(&group, out) {
+        Ok(Some(syncs)) => syncs,
+        Ok(None) => {
+            for (index, store) in group {
+                finish(index, store.run(out).unwrap_or_else(Outcome::Failed));
+            }
+            return;
+        }
+        Err(err) => {
+            for (index, _) in group {
+                finish(index, Outcome::Failed(Error::io(out, "flush to disk", std::io::Error::other(err.to_string()))));
+            }
+            return;
+        }
+    };
+    // Register locks are taken in the order of the ids, in every process, so that two
+    // batches archiving into one archive never wait for each other in a circle.
+    group.sort_by(|(_, a), (_, b)| a.id.cmp(&b.id));
     let mut staged = Vec::new();
     for (index, store) in group {
-        if let Some(root) = store.archive.as_ref().map(|entry| entry.archive.root())
-            && !roots.iter().any(|known| same_filesystem(known, root))
-        {
-            roots.push(root.to_owned());
-        }
         match store.stage(out, Durability::Deferred) {
             Ok(record) => staged.push((index, record)),
             Err(err) => finish(index, Outcome::Failed(err)),
         }
     }
-    if let Err((root, message)) = sync_filesystems(&roots) {
+    if let Err(message) = sync_all(&syncs) {
         for (index, _) in staged {
-            finish(index, Outcome::Failed(Error::io(&root, "flush to disk", std::io::Error::other(message.clone()))));
+            finish(index, Outcome::Failed(Error::io(out, "flush to disk", std::io::Error::other(message.clone()))));
         }
         return;
     }
     let published: Vec<(usize, Result<Outcome, Error>)> =
         staged.into_iter().map(|(index, record)| (index, record.publish())).collect();
-    let synced = sync_filesystems(&roots);
+    let synced = sync_all(&syncs);
     for (index, result) in published {
         let outcome = match (result, &synced) {
             (Err(err), _) => Outcome::Failed(err),
-            (Ok(_), Err((root, message))) => {
-                Outcome::Failed(Error::io(root, "flush to disk", std::io::Error::other(message.clone())))
+            (Ok(_), Err(message)) => {
+                Outcome::Failed(Error::io(out, "flush to disk", std::io::Error::other(message.clone())))
             }
             (Ok(outcome), Ok(())) => outcome,
         };
@@ -547,7 +556,26 @@ fn store_group(group: Vec<(usize, Box<Store>)>, out: &Path, finish: &(dyn Fn(usi
     }
 }
 
-/// Whether two folders are on one filesystem, which one `syncfs` flushes for both.
+/// Handles on the filesystems of the output folder and of the archive, opened before
+/// anything of the group is written; `None` when one cannot be flushed at once.
+fn filesystem_syncs(group: &[(usize, Box<Store>)], out: &Path) -> Result<Option<Vec<FilesystemSync>>, Error> {
+    let mut roots = vec![out.to_owned()];
+    for root in group.iter().filter_map(|(_, store)| store.archive.as_ref().map(|entry| entry.archive.root())) {
+        if !roots.iter().any(|known| same_filesystem(known, root)) {
+            roots.push(root.to_owned());
+        }
+    }
+    let mut syncs = Vec::new();
+    for root in roots {
+        match FilesystemSync::open(&root)? {
+            Some(sync) => syncs.push(sync),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(syncs))
+}
+
+/// Whether two folders are on one filesystem, which one flush covers for both.
 fn same_filesystem(a: &Path, b: &Path) -> bool {
     #[cfg(unix)]
     {
@@ -560,12 +588,9 @@ fn same_filesystem(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Flushes the filesystem of each folder; the first that fails, with its message.
-fn sync_filesystems(roots: &[PathBuf]) -> Result<(), (PathBuf, String)> {
-    for root in roots {
-        crate::output::sync_filesystem(root).map_err(|err| (root.clone(), err.to_string()))?;
-    }
-    Ok(())
+/// Flushes each filesystem; the first failure's message.
+fn sync_all(syncs: &[FilesystemSync]) -> Result<(), String> {
+    syncs.iter().try_for_each(FilesystemSync::sync).map_err(|err| err.to_string())
 }
 
 /// The CPU part of a record: load, check, compose, render, sign.

@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use tempfile::NamedTempFile;
+use tempfile::{NamedTempFile, TempPath};
 
 use crate::error::Error;
 
@@ -27,7 +27,7 @@ pub enum Durability {
     /// Each file is flushed as it is written, and each folder as entries are renamed in.
     EachFile,
     /// Nothing is flushed here: the caller makes a whole group of records durable at
-    /// once with [`sync_filesystem`], before any of them is moved into place and again
+    /// once with [`FilesystemSync`], before any of them is moved into place and again
     /// after (ARCHITECTURE.md, "Group commit").
     Deferred,
 }
@@ -42,9 +42,11 @@ pub struct Output {
 }
 
 /// Files written and flushed under temporary names, not yet in place. Dropped without
-/// [`Staged::commit`], they are removed: nothing of them is left in the folder.
+/// [`Staged::commit`], they are removed: nothing of them is left in the folder. They are
+/// held by name, closed, so that a group of records waiting to be flushed together holds
+/// no open files.
 pub struct Staged {
-    files: Vec<(NamedTempFile, PathBuf)>,
+    files: Vec<(TempPath, PathBuf)>,
 }
 
 impl Staged {
@@ -115,43 +117,79 @@ fn stage_with_mode<'a>(
     durability: Durability,
 ) -> Result<Staged, Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::io(dir, "create the folder", source))?;
-    let mut staged = Staged { files: Vec::new() };
+    let mut written: Vec<(NamedTempFile, PathBuf)> = Vec::new();
     for (path, bytes) in files {
         let mut file = temporary_for(&path, mode)?;
         file.write_all(bytes).map_err(|source| Error::io(&path, "write", source))?;
-        staged.files.push((file, path));
+        written.push((file, path));
     }
     if durability == Durability::EachFile {
-        for (file, path) in &staged.files {
+        for (file, path) in &written {
             file.as_file().sync_all().map_err(|source| Error::io(path, "flush to disk", source))?;
         }
     }
-    Ok(staged)
+    Ok(Staged { files: written.into_iter().map(|(file, path)| (file.into_temp_path(), path)).collect() })
 }
 
-/// Makes everything written to the filesystem that holds `dir` durable: file contents,
-/// new files and renames alike (Linux `syncfs`). One call does for a group of records
-/// what a flush of each file and folder does for one.
-pub fn sync_filesystem(dir: &Path) -> Result<(), Error> {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        use std::os::fd::AsRawFd;
-        let folder = std::fs::File::open(dir).map_err(|source| Error::io(dir, "flush to disk", source))?;
-        // SAFETY: syncfs takes an open file descriptor, which `folder` keeps open for the call.
-        if unsafe { libc::syncfs(folder.as_raw_fd()) } != 0 {
-            return Err(Error::io(dir, "flush to disk", std::io::Error::last_os_error()));
+/// A handle on the filesystem that holds a folder, to make everything written to it
+/// durable at once: file contents, new files and renames alike (Linux `syncfs`). One call
+/// does for a group of records what a flush of each file and folder does for one.
+///
+/// The handle must be opened before the writes it is to cover: Linux reports a failed
+/// write-back to a `syncfs` only through handles opened before the failure, so a handle
+/// opened afterwards, or one another thread has already been told through, would miss it.
+pub struct FilesystemSync {
+    folder: std::fs::File,
+    path: PathBuf,
+}
+
+/// Filesystems whose `syncfs` writes everything to stable storage and reports failures:
+/// ext4 (and ext2/3), XFS, Btrfs, F2FS and tmpfs (nothing to write). Network and FUSE
+/// filesystems are left out: their `syncfs` may not ask the server to store anything.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const SYNCFS_TRUSTED: [i64; 5] = [0xEF53, 0x5846_5342, 0x9123_683E, 0xF2F5_2010, 0x0102_1994];
+
+impl FilesystemSync {
+    /// A handle on `dir`'s filesystem, or `None` where a group cannot be made durable at
+    /// once (another system, or a filesystem not in the list above): the caller then
+    /// flushes each file as it writes it.
+    pub fn open(dir: &Path) -> Result<Option<FilesystemSync>, Error> {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        {
+            use std::os::fd::AsRawFd;
+            let folder = std::fs::File::open(dir).map_err(|source| Error::io(dir, "flush to disk", source))?;
+            // SAFETY: fstatfs fills the zeroed struct we own from an open descriptor.
+            let kind = unsafe {
+                let mut info: libc::statfs = std::mem::zeroed();
+                if libc::fstatfs(folder.as_raw_fd(), &mut info) != 0 {
+                    return Err(Error::io(dir, "flush to disk", std::io::Error::last_os_error()));
+                }
+                info.f_type as i64
+            };
+            Ok(SYNCFS_TRUSTED.contains(&kind).then(|| FilesystemSync { folder, path: dir.to_owned() }))
         }
+        #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+        {
+            let _ = dir;
+            Ok(None)
+        }
+    }
+
+    /// Returns once everything written to the filesystem is on disk.
+    pub fn sync(&self) -> Result<(), Error> {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: syncfs takes an open file descriptor, which `self.folder` keeps open.
+            if unsafe { libc::syncfs(self.folder.as_raw_fd()) } != 0 {
+                return Err(Error::io(&self.path, "flush to disk", std::io::Error::last_os_error()));
+            }
+        }
+        #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+        let _ = (&self.folder, &self.path);
         Ok(())
     }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    {
-        let unsupported = std::io::Error::new(std::io::ErrorKind::Unsupported, "no syncfs on this system");
-        Err(Error::io(dir, "flush to disk", unsupported))
-    }
 }
-
-/// Whether [`sync_filesystem`] works here, so that [`Durability::Deferred`] may be used.
-pub const GROUP_COMMIT: bool = cfg!(all(target_os = "linux", target_env = "gnu"));
 
 /// Takes an exclusive lock on the lock file `path`, made empty if missing, waiting for a
 /// process that holds it. The lock goes with the returned file, also when the process dies.

@@ -267,7 +267,9 @@ fn every_file(dir: &Path) -> Vec<PathBuf> {
 /// A batch reports a record done only once its files and its version are on disk. After
 /// the batch, the page cache is dropped without a `sync`: a page the batch left unwritten
 /// is dirty and cannot be dropped, so none of its files may still be in memory
-/// (`fincore`), and what is then read back, from the disk, verifies.
+/// (`fincore`), and what is then read back, from the disk, verifies. (Other tests running
+/// at the same time flush the same filesystem, so this alone does not prove the batch
+/// flushed; the order of its flushes is checked below, from its system calls.)
 #[test]
 fn a_batch_s_files_are_on_disk_when_it_ends_and_read_back_whole_from_it() {
     let dir = scratch("read-back");
@@ -293,6 +295,79 @@ fn a_batch_s_files_are_on_disk_when_it_ends_and_read_back_whole_from_it() {
     args.push(dir.join("keys/ca.pem").to_string_lossy().into_owned());
     let verified = seloste(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(verified.status.success(), "{}", stdout(&verified));
+}
+
+/// The group commit's order, seen in the system calls of each storing thread: every run
+/// of renames that moves records' files and versions into place comes right after a
+/// `syncfs` (every byte stored before any name points at it) and is followed by one (the
+/// renames stored before the records are reported done).
+#[test]
+fn a_batch_flushes_before_it_moves_anything_into_place_and_after() {
+    if !have_tool("strace") {
+        return;
+    }
+    let dir = scratch("group-commit-order");
+    let trace = dir.join("trace");
+    let (out, archive) = (dir.join("out"), dir.join("archive"));
+    let traced = run(
+        "strace",
+        &[
+            // One file per thread, so that no call is split by another thread's.
+            "-ff",
+            "-qq",
+            "-e",
+            "trace=syncfs,fsync,fdatasync,rename,renameat,renameat2",
+            "-o",
+            trace.to_str().unwrap(),
+            env!("CARGO_BIN_EXE_seloste"),
+            "batch",
+            samples().to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--test-key",
+            dir.join("keys").to_str().unwrap(),
+            "--archive",
+            archive.to_str().unwrap(),
+        ],
+    );
+    assert!(traced.status.success(), "{}", stderr(&traced));
+    let mut calls: std::collections::BTreeMap<String, Vec<(String, String)>> = Default::default();
+    for file in files_in(&dir).into_iter().filter(|file| file.to_string_lossy().contains("/trace.")) {
+        let pid = file.extension().unwrap().to_string_lossy().into_owned();
+        for call in std::fs::read_to_string(&file).unwrap().lines() {
+            let name = call.split('(').next().unwrap_or_default().to_owned();
+            calls.entry(pid.clone()).or_default().push((name, call.to_owned()));
+        }
+    }
+    // A record's move into place: a temporary name of ours renamed in the output folder or
+    // the archive. (Files made new with no-replace, like the archive's marker, are not.)
+    let publishes = |call: &str| {
+        call.starts_with("rename")
+            && call.contains(".partial")
+            && !call.contains("RENAME_NOREPLACE")
+            && (call.contains(out.to_str().unwrap()) || call.contains(archive.to_str().unwrap()))
+            && !call.contains("test-key")
+    };
+    let mut runs = 0;
+    for (pid, calls) in &calls {
+        let mut index = 0;
+        while index < calls.len() {
+            if !publishes(&calls[index].1) {
+                index += 1;
+                continue;
+            }
+            let start = index;
+            while index < calls.len() && calls[index].0.starts_with("rename") {
+                index += 1;
+            }
+            runs += 1;
+            let before = start.checked_sub(1).map(|at| calls[at].0.as_str());
+            let after = calls.get(index).map(|(name, _)| name.as_str());
+            assert_eq!(before, Some("syncfs"), "thread {pid}: renames at call {start} not after a syncfs: {calls:?}");
+            assert_eq!(after, Some("syncfs"), "thread {pid}: renames at call {start} not followed by a syncfs");
+        }
+    }
+    assert!(runs >= 1, "no record was moved into place: {calls:?}");
 }
 
 const READ_METADATA: &str = r#"

@@ -12,6 +12,9 @@ command -v openssl >/dev/null || missing_debian+=(openssl)
 # A PKCS#11 token in software for the signing tests, and the tool that writes objects to it.
 command -v softhsm2-util >/dev/null || missing_debian+=(softhsm2)
 command -v pkcs11-tool >/dev/null || missing_debian+=(opensc)
+# The order of a batch's flushes and renames is checked from its system calls.
+command -v strace >/dev/null || missing_debian+=(strace)
+command -v fincore >/dev/null || missing_debian+=(util-linux)
 # The web pages are checked in a real browser, driven from Node.js.
 command -v chromium >/dev/null || missing_debian+=(chromium)
 command -v node >/dev/null || missing_debian+=(nodejs)
