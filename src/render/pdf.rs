@@ -67,7 +67,7 @@ impl PdfRenderer {
     /// Lays out and exports one document as PDF/A-2a and PDF/UA-1 at once.
     /// `ident` names the document stably (register and form), for the PDF's file id.
     pub fn render(&self, document: &Document, ident: &str) -> Result<Vec<u8>, Error> {
-        let data = super::json(document, ident)?;
+        let data = layout_data(document, ident)?;
         let date = Datetime::from_ymd(document.date.year.into(), document.date.month, document.date.day);
         let world = NoticeWorld { renderer: self, data: Bytes::new(data), today: date };
         let failed = |diagnostics: &[SourceDiagnostic]| Error::Render {
@@ -101,6 +101,74 @@ impl PdfRenderer {
         }
         Ok(pdf)
     }
+}
+
+/// A run of this many characters without a space is longer than a line could be.
+const LONG_RUN: usize = 60;
+/// Such a run may break after every this many characters.
+const BREAK_EVERY: usize = 8;
+
+/// The document as the layout reads it: the composed JSON, with a place to break every
+/// eight characters in a word too long for a line (a long web address, a run of one
+/// character), which Typst would otherwise let run off the page. This was a `show regex`
+/// rule in the layout, which Typst matches against every text of every notice: removing
+/// it made a PDF batch 10% faster (300 varied notices, 1 job, user time 12.1 s → 10.9 s).
+/// Only the printed text is changed, not the title or author of the metadata.
+fn layout_data(document: &Document, ident: &str) -> Result<Vec<u8>, Error> {
+    let failed = |err: serde_json::Error| Error::Render { what: ident.into(), message: err.to_string() };
+    let mut value = serde_json::to_value(document).map_err(failed)?;
+    for printed in ["header", "parts"] {
+        if let Some(part) = value.get_mut(printed) {
+            add_break_opportunities(part);
+        }
+    }
+    serde_json::to_vec(&value).map_err(failed)
+}
+
+fn add_break_opportunities(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) => {
+            if let Some(broken) = breakable(text) {
+                *text = broken;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(add_break_opportunities),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(add_break_opportunities),
+        _ => {}
+    }
+}
+
+/// `text` with a zero-width space after every [`BREAK_EVERY`] grapheme clusters of each
+/// run of [`LONG_RUN`] or more characters that are neither white space nor a zero-width
+/// space; `None` when it has no such run.
+fn breakable(text: &str) -> Option<String> {
+    use unicode_segmentation::UnicodeSegmentation;
+    let separates = |c: char| c.is_whitespace() || c == '\u{200B}';
+    let is_long = |run: &str| run.chars().nth(LONG_RUN - 1).is_some();
+    if !text.split(separates).any(is_long) {
+        return None;
+    }
+    let mut broken = String::with_capacity(text.len() + text.len() / 2);
+    let mut rest = text;
+    while !rest.is_empty() {
+        let run_start = rest.find(|c: char| !separates(c)).unwrap_or(rest.len());
+        broken.push_str(&rest[..run_start]);
+        rest = &rest[run_start..];
+        let run_end = rest.find(separates).unwrap_or(rest.len());
+        let run = &rest[..run_end];
+        rest = &rest[run_end..];
+        if !is_long(run) {
+            broken.push_str(run);
+            continue;
+        }
+        for (index, cluster) in run.graphemes(true).enumerate() {
+            if index > 0 && index % BREAK_EVERY == 0 {
+                broken.push('\u{200B}');
+            }
+            broken.push_str(cluster);
+        }
+    }
+    Some(broken)
 }
 
 /// Lists every language of a bilingual notice in the XMP `dc:language`, where Typst
@@ -188,5 +256,24 @@ impl World for NoticeWorld<'_> {
 
     fn today(&self, _offset: Option<typst::foundations::Duration>) -> Option<Datetime> {
         self.today
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::breakable;
+
+    #[test]
+    fn only_runs_longer_than_a_line_get_places_to_break() {
+        assert_eq!(breakable("a short text with https://example.fi/a/b"), None);
+        let long = "x".repeat(20);
+        let word = "y".repeat(64);
+        let broken = breakable(&format!("{long} {word}\tend")).unwrap();
+        let expected: Vec<String> = (0..8).map(|_| "y".repeat(8)).collect();
+        assert_eq!(broken, format!("{long} {}\tend", expected.join("\u{200B}")));
+        // A letter with a combining accent is one cluster: never split from its accent.
+        let accented = "e\u{301}".repeat(64);
+        let broken = breakable(&accented).unwrap();
+        assert!(broken.split('\u{200B}').all(|chunk| chunk.chars().count() == 16), "{broken:?}");
     }
 }
