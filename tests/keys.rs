@@ -578,3 +578,55 @@ fn token_errors_are_clear_stop_at_the_first_wrong_pin_and_never_show_it() {
     );
     assert!(result.status.success(), "{}", stderr(&result));
 }
+
+/// Regression: a batch killed while it made its --test-key folder left `ca.pem` without
+/// `key.pem`, and every later run refused to overwrite it. The test kills each batch the
+/// moment the first key file exists, in place or in a folder beside it. Batches started
+/// together with one new folder must all sign with the key that one of them made.
+#[test]
+fn a_test_key_folder_appears_whole_even_when_its_maker_is_killed_or_races() {
+    let dir = scratch("test-key-whole");
+    let binary = env!("CARGO_BIN_EXE_seloste");
+    let batch = |keys: &Path, out: &str| {
+        let mut command = Command::new(binary);
+        command.args(["batch", samples().to_str().unwrap(), "-o", dir.join(out).to_str().unwrap()]);
+        command.args(["--format", "docx", "--test-key", keys.to_str().unwrap()]);
+        command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+        command
+    };
+    let keys = dir.join("keys");
+    let mut child = batch(&keys, "out").spawn().unwrap();
+    let started = std::time::Instant::now();
+    while !first_key_file_written(&dir) {
+        assert!(started.elapsed().as_secs() < 60, "no key file appeared");
+        std::thread::sleep(std::time::Duration::from_micros(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let present: Vec<bool> = ["ca.pem", "cert.pem", "key.pem"].iter().map(|name| keys.join(name).exists()).collect();
+    assert!(present.iter().all(|&is| is == present[0]), "a partial key folder: {present:?}");
+    let rerun = batch(&keys, "out").output().unwrap();
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert!(no_partial_folders(&dir), "the killed batch's folder was left behind");
+
+    for round in 0..3 {
+        let shared = dir.join(format!("keys-shared-{round}"));
+        let racers: Vec<_> =
+            ["out-a", "out-b", "out-c"].iter().map(|out| batch(&shared, out).spawn().unwrap()).collect();
+        for racer in racers {
+            let finished = racer.wait_with_output().unwrap();
+            assert!(finished.status.success(), "{}", stderr(&finished));
+        }
+    }
+    assert!(no_partial_folders(&dir));
+}
+
+/// Whether a `ca.pem` exists in `dir`'s `keys` folder or in a temporary folder beside it.
+fn first_key_file_written(dir: &Path) -> bool {
+    dir.join("keys/ca.pem").exists()
+        || files_in(dir).iter().any(|path| path.to_string_lossy().contains(".partial-") && path.join("ca.pem").exists())
+}
+
+fn no_partial_folders(dir: &Path) -> bool {
+    !files_in(dir).iter().any(|path| path.to_string_lossy().contains(".partial-"))
+}

@@ -375,12 +375,16 @@ fn key_source(args: &SigningArgs) -> Result<KeySource, Failure> {
         if !key.exists() {
             let valid_from = Date::parse("2020-01-01").expect("a valid date");
             let valid_until = Date::parse("2049-12-31").expect("a valid date");
-            keys::generate_test_material(dir, "seloste", valid_from, valid_until)?;
-            out(format!(
-                "made a TEST signing key and certificate in {} (trust anchor: {})",
-                dir.display(),
-                dir.join("ca.pem").display()
-            ))?;
+            match keys::generate_test_material(dir, "seloste", valid_from, valid_until) {
+                Ok(_) => out(format!(
+                    "made a TEST signing key and certificate in {} (trust anchor: {})",
+                    dir.display(),
+                    dir.join("ca.pem").display()
+                ))?,
+                // Another process started with the same --test-key folder made it first.
+                Err(_) if key.exists() => {}
+                Err(error) => return Err(error.into()),
+            }
         }
         let identity = Identity::load(&KeySpec::files(&key, &dir.join("cert.pem"), None), time)?;
         return Ok(KeySource::One(Arc::new(Signer { identity, time, tsa: args.tsa.tsa() })));

@@ -407,7 +407,10 @@ pub struct TestMaterial {
 
 /// Makes a self-signed test CA and an ECDSA P-256 signing certificate issued by it, with
 /// keyUsage digitalSignature and nonRepudiation and "TEST" in both common names. The key
-/// file is readable by its owner only. Existing files are never overwritten.
+/// file is readable by its owner only. Existing files are never overwritten. A folder that
+/// does not exist yet is filled beside its place and renamed into it whole, so that a
+/// process killed half-way leaves no partial set that the next run would refuse to
+/// complete.
 pub fn generate_test_material(
     dir: &Path,
     name: &str,
@@ -454,15 +457,50 @@ pub fn generate_test_material(
     params.not_after = until;
     let certificate = params.signed_by(&signer_key, &issuer).map_err(failed)?;
 
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        path: dir.to_owned(),
-        action: "create the folder",
-        source,
-    })?;
-    crate::output::write_atomic(&material.ca, ca_certificate.pem().as_bytes())?;
-    crate::output::write_atomic(&material.certificate, certificate.pem().as_bytes())?;
-    crate::output::write_private(&material.key, signer_key.serialize_pem().as_bytes())?;
+    let files = TestFiles { ca: ca_certificate.pem(), certificate: certificate.pem(), key: signer_key.serialize_pem() };
+    if dir.symlink_metadata().is_ok() {
+        files.write_into(dir)?;
+    } else {
+        files.write_as_new_folder(dir)?;
+    }
     Ok(material)
+}
+
+/// The PEM texts of a test CA, its signing certificate and the key.
+struct TestFiles {
+    ca: String,
+    certificate: String,
+    key: String,
+}
+
+impl TestFiles {
+    fn write_into(&self, dir: &Path) -> Result<(), Error> {
+        crate::output::write_atomic(&dir.join("ca.pem"), self.ca.as_bytes())?;
+        crate::output::write_atomic(&dir.join("cert.pem"), self.certificate.as_bytes())?;
+        crate::output::write_private(&dir.join("key.pem"), self.key.as_bytes())
+    }
+
+    /// Writes the files in a temporary folder beside `dir` and renames it to `dir`: the
+    /// rename fails, and nothing is replaced, when another process made `dir` meanwhile.
+    fn write_as_new_folder(&self, dir: &Path) -> Result<(), Error> {
+        let parent = match dir.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(parent).map_err(|source| Error::io(parent, "create the folder", source))?;
+        crate::output::remove_stale(parent);
+        let name = dir.file_name().map_or_else(|| "keys".into(), |name| name.to_string_lossy().into_owned());
+        let staging = crate::output::temporary_dir(parent, &name)?;
+        let moved = self.write_into(&staging).and_then(|()| {
+            std::fs::rename(&staging, dir)
+                .map_err(|source| Error::io(dir, "move the new key folder into place", source))
+        });
+        if moved.is_err() {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        moved?;
+        crate::output::sync_dir(parent)
+    }
 }
 
 /// Writes the test key with its certificate and the test CA as `key.p12` beside them,
