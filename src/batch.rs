@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use crate::archive::plan::TaskClass;
-use crate::archive::{Archive, Archiving, Entry, Prepared, Vocabulary};
+use crate::archive::{Archive, Archiving, Entry, Prepared, Vocabulary, evidence};
 use crate::error::{Diagnostic, Error, Severity};
 use crate::output::{Durability, FilesystemSync};
 use crate::record::load::RECORD;
@@ -17,6 +17,7 @@ use crate::record::{HistoryEvent, Register};
 use crate::sign::{KeySource, Signer};
 use crate::source::{self, Limits};
 use crate::time::Date;
+use crate::timestamp::Tsa;
 use crate::{Checked, Engine, Format, LangForm};
 
 /// What a batch did with one file.
@@ -24,7 +25,7 @@ use crate::{Checked, Engine, Format, LangForm};
 pub enum Outcome {
     /// A record, rendered: how many notices (language forms), the files written, and the
     /// archived version if archiving.
-    Rendered { id: String, notices: usize, files: Vec<PathBuf>, version: Option<String>, warnings: Vec<Diagnostic> },
+    Rendered { id: String, notices: usize, files: Vec<PathBuf>, version: Option<Archived>, warnings: Vec<Diagnostic> },
     /// A record whose content is the same as its newest archived version: nothing written.
     Unchanged { id: String, warnings: Vec<Diagnostic> },
     /// A record that failed; nothing was written for it.
@@ -33,9 +34,27 @@ pub enum Outcome {
     Skipped { reason: String },
 }
 
+/// A version a batch added to the archive.
+#[derive(Debug)]
+pub struct Archived {
+    /// `v0001`, ...
+    pub name: String,
+    pub bag: PathBuf,
+    /// The TSA that gives the version its evidence record when the batch ends.
+    pub evidence_tsa: Option<Tsa>,
+}
+
+impl std::fmt::Display for Archived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
 #[derive(Debug)]
 pub struct Report {
     pub outcomes: Vec<(PathBuf, Outcome)>,
+    /// The evidence records given to the new versions, one result per TSA.
+    pub evidence: Vec<(Tsa, Result<evidence::Done, Error>)>,
 }
 
 impl Report {
@@ -45,6 +64,11 @@ impl Report {
 
     pub fn failed(&self) -> usize {
         self.count(|outcome| matches!(outcome, Outcome::Failed(_)))
+    }
+
+    /// Whether a new version was left without the evidence record it should have.
+    pub fn evidence_missing(&self) -> bool {
+        self.evidence.iter().any(|(_, done)| done.as_ref().map_or(true, |done| !done.problems.is_empty()))
     }
 
     /// Every warning the check gave a record that was rendered or found unchanged.
@@ -285,7 +309,27 @@ pub fn run(
     crate::output::remove_stale(out);
     let mut plan = plan(files, options.shard, progress);
     let results = execute(engine, &plan, out, options, keys, archiving, progress)?;
-    Ok(collect(&mut plan, results))
+    let mut report = collect(&mut plan, results);
+    report.evidence = seal_new_versions(&report);
+    Ok(report)
+}
+
+/// Gives every version the batch made its evidence record: one tree and one timestamp
+/// for all the versions of each TSA (RFC 4998), instead of a request per version.
+fn seal_new_versions(report: &Report) -> Vec<(Tsa, Result<evidence::Done, Error>)> {
+    let mut by_tsa: BTreeMap<String, (Tsa, Vec<PathBuf>)> = BTreeMap::new();
+    for (_, outcome) in &report.outcomes {
+        if let Outcome::Rendered { version: Some(Archived { bag, evidence_tsa: Some(tsa), .. }), .. } = outcome {
+            by_tsa.entry(tsa.url.clone()).or_insert_with(|| (tsa.clone(), Vec::new())).1.push(bag.clone());
+        }
+    }
+    by_tsa
+        .into_values()
+        .map(|(tsa, bags)| {
+            let done = evidence::seal(&bags, &tsa, evidence::FIRST_ALGORITHM);
+            (tsa, done)
+        })
+        .collect()
 }
 
 /// Processes the planned records: workers load, check, compose, render and sign; storing
@@ -371,7 +415,7 @@ fn collect(plan: &mut Plan, results: Vec<(usize, Outcome)>) -> Report {
         .into_iter()
         .filter_map(|(path, outcome)| outcome.map(|outcome| (path, outcome)))
         .collect();
-    Report { outcomes }
+    Report { outcomes, evidence: Vec::new() }
 }
 
 /// Threads that write rendered records to disk while the workers render the next ones.
@@ -463,7 +507,6 @@ impl Store {
         let prepared = match &self.archive {
             None => None,
             Some(entry) => {
-                let tsa = entry.signer.as_ref().and_then(|signer| signer.tsa.as_ref());
                 let version = Entry {
                     register: &entry.register,
                     class: &entry.class,
@@ -471,7 +514,8 @@ impl Store {
                     fingerprint: &entry.fingerprint,
                     outputs: &self.outputs,
                 };
-                entry.archive.prepare(&version, tsa, entry.now, durability)?
+                let evidence_tsa = entry.signer.as_ref().and_then(|signer| signer.tsa.clone());
+                entry.archive.prepare(&version, entry.now, durability)?.map(|prepared| (prepared, evidence_tsa))
             }
         };
         let Store { id, notices, warnings, .. } = self;
@@ -485,7 +529,8 @@ struct StagedRecord {
     notices: usize,
     warnings: Vec<Diagnostic>,
     staged: crate::output::Staged,
-    prepared: Option<Prepared>,
+    /// The version, with the TSA of its evidence record.
+    prepared: Option<(Prepared, Option<Tsa>)>,
     durability: Durability,
 }
 
@@ -495,7 +540,13 @@ impl StagedRecord {
     /// not archived.
     fn publish(self) -> Result<Outcome, Error> {
         let files = self.staged.move_into_place(self.durability)?;
-        let version = self.prepared.map(Prepared::commit).transpose()?;
+        let version = match self.prepared {
+            None => None,
+            Some((prepared, evidence_tsa)) => {
+                let bag = prepared.bag();
+                Some(Archived { name: prepared.commit()?, bag, evidence_tsa })
+            }
+        };
         Ok(Outcome::Rendered { id: self.id, notices: self.notices, files, version, warnings: self.warnings })
     }
 }

@@ -14,7 +14,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::error::Error;
 use crate::pkix::asn1::{TimeStampReq, TimeStampResp};
-use crate::pkix::{self, TokenInfo, tsp};
+use crate::pkix::{self, MessageImprint, TokenInfo, tsp};
 
 /// A timestamp authority and how long to wait for it.
 #[derive(Clone, Debug)]
@@ -39,7 +39,11 @@ impl Tsa {
 
     /// Asks the TSA to stamp `data` (a signature value) and checks its answer.
     pub fn stamp(&self, data: &[u8]) -> Result<Token, Error> {
-        let imprint = pkix::sha256_imprint(data);
+        self.stamp_imprint(pkix::sha256_imprint(data))
+    }
+
+    /// Asks the TSA to stamp a hash already made (the root of an evidence record's tree).
+    pub fn stamp_imprint(&self, imprint: MessageImprint) -> Result<Token, Error> {
         let nonce = self.nonce()?;
         let request = TimeStampReq {
             version: 1,

@@ -40,7 +40,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "sign", "source", "statutes", "text", "time",
         ],
     ),
-    ("batch", &["archive", "error", "lib", "output", "record", "sign", "source", "text", "time"]),
+    ("batch", &["archive", "error", "lib", "output", "record", "sign", "source", "text", "time", "timestamp"]),
 ];
 
 /// Every module of the library, by path (`pkix::path`; the crate root is ``), with its source.

@@ -6,7 +6,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::{Mutex, OnceLock};
 
 use common::*;
@@ -28,11 +28,16 @@ fn scratch(name: &str) -> PathBuf {
 /// Starts the TSA once per test run; `None` (outside CI) when openssl or python3 is missing.
 fn tsa() -> Option<&'static Tsa> {
     static TSA: OnceLock<Option<Tsa>> = OnceLock::new();
-    TSA.get_or_init(|| {
+    TSA.get_or_init(|| start_tsa(&scratch("tsa"))).as_ref()
+}
+
+/// Starts a TSA of its own that keeps its certificates in `dir` and counts its answers in
+/// `dir/requests.log`; it stops when the returned value is dropped.
+fn start_tsa(dir: &Path) -> Option<Tsa> {
+    {
         if !have_tool("openssl") || !have_tool("python3") {
             return None;
         }
-        let dir = scratch("tsa");
         let mut child = Command::new("python3")
             .arg(project_root().join("tests/tsa_server.py"))
             .args(["--dir", dir.to_str().unwrap(), "--max-seconds", "900", "--stop-on-eof"])
@@ -46,8 +51,7 @@ fn tsa() -> Option<&'static Tsa> {
         assert!(line.starts_with("http://127.0.0.1:"), "the TSA server did not start: {line:?}");
         let stdin = child.stdin.take().unwrap();
         Some(Tsa { url: line.trim().to_owned(), ca: dir.join("tsa-ca.pem"), _process: Mutex::new((child, stdin)) })
-    })
-    .as_ref()
+    }
 }
 
 /// The samples signed and timestamped once per test run, with the signer's CA.
@@ -256,15 +260,32 @@ fn a_bad_timestamp_authority_is_a_clear_error_and_nothing_is_written() {
     assert_tsa_refused("unreachable", "http://127.0.0.1:9/", "cannot reach the TSA");
 }
 
-#[test]
-fn archived_bags_carry_a_valid_token_over_their_tag_manifest() {
-    let Some(tsa) = tsa() else { return };
-    let dir = scratch("archive");
-    let keys = dir.join("keys");
-    let archive = dir.join("archive");
+/// Answers the TSA has given so far (tests/tsa_server.py counts them).
+fn requests_answered(tsa_dir: &Path) -> usize {
+    std::fs::read_to_string(tsa_dir.join("requests.log")).map_or(0, |log| log.lines().count())
+}
+
+/// The samples, and with `copies` > 1 each register again under new ids.
+fn registers(dir: &Path, copies: usize) -> PathBuf {
+    let records = copy_samples(dir);
+    let originals: Vec<PathBuf> =
+        files_in(&records).into_iter().filter(|path| path.extension().is_some_and(|ext| ext == "yaml")).collect();
+    for copy in 2..=copies {
+        for record in &originals {
+            let text = std::fs::read_to_string(record).unwrap();
+            let Some(id) = text.lines().find_map(|line| line.strip_prefix("id: ")).map(str::to_owned) else { continue };
+            let renamed = text.replace(&format!("id: {id}\n"), &format!("id: {id}-{copy}\n"));
+            std::fs::write(records.join(format!("{id}-{copy}.yaml")), renamed).unwrap();
+        }
+    }
+    records
+}
+
+fn archive_with_evidence(dir: &Path, tsa: &Tsa, records: &Path) -> (PathBuf, PathBuf, Output) {
+    let (keys, archive) = (dir.join("keys"), dir.join("archive"));
     let result = seloste(&[
         "batch",
-        samples().to_str().unwrap(),
+        records.to_str().unwrap(),
         "-o",
         dir.join("out").to_str().unwrap(),
         "--test-key",
@@ -274,27 +295,201 @@ fn archived_bags_carry_a_valid_token_over_their_tag_manifest() {
         "--archive",
         archive.to_str().unwrap(),
     ]);
-    assert!(result.status.success(), "{}", stderr(&result));
-    let bag = archive.join("huittinen-lastensuojelu/v0001");
-    assert!(bag.join("tagmanifest-sha512.txt.tsr").exists());
-    if have_tool("bagit.py") {
-        let validated = run("bagit.py", &["--validate", bag.to_str().unwrap()]);
-        assert!(validated.status.success(), "{}", stderr(&validated));
-    }
-    let trust =
-        ["--trust", keys.join("ca.pem").to_str().unwrap(), "--trust", tsa.ca.to_str().unwrap()].map(str::to_owned);
-    let verify = |path: &Path| {
-        let mut args = vec!["verify".to_owned(), path.display().to_string()];
-        args.extend(trust.iter().cloned());
-        seloste(&args.iter().map(String::as_str).collect::<Vec<_>>())
-    };
-    assert!(verify(&archive).status.success(), "{}", stdout(&verify(&archive)));
-    let listing = stdout(&seloste(&["archive", "list", archive.to_str().unwrap()]));
-    assert_eq!(listing.matches("tag manifest timestamped").count(), 5, "{listing}");
+    assert!(result.status.success(), "{}{}", stdout(&result), stderr(&result));
+    (archive, keys, result)
+}
 
-    let other = std::fs::read(archive.join("lieto-lapsiperheet/v0001/tagmanifest-sha512.txt.tsr")).unwrap();
-    std::fs::write(bag.join("tagmanifest-sha512.txt.tsr"), other).unwrap();
-    let rejected = verify(&bag);
-    assert_eq!(rejected.status.code(), Some(1));
-    assert!(stdout(&rejected).contains("tagmanifest-sha512.txt.tsr"), "{}", stdout(&rejected));
+fn verify_with(paths: &[&Path], keys: &Path, tsa: &Tsa) -> Output {
+    let mut args: Vec<String> = vec!["verify".into()];
+    args.extend(paths.iter().map(|path| path.display().to_string()));
+    args.extend(["--trust".into(), keys.join("ca.pem").display().to_string()]);
+    args.extend(["--trust".into(), tsa.ca.display().to_string()]);
+    seloste(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+fn version_bags(archive: &Path) -> Vec<PathBuf> {
+    files_in(archive).into_iter().filter(|path| path.is_dir()).flat_map(|register| files_in(&register)).collect()
+}
+
+/// Every file of an archive but its evidence records, with its bytes.
+fn everything_but_evidence(archive: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![archive.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for path in files_in(&dir) {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                pending.push(path);
+            } else if !name.ends_with(".ers") && !name.starts_with('.') {
+                files.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The independent reading of a bag's newest evidence record (tests/ers_check.py).
+fn ers_check(bag: &Path, tsa: &Tsa) -> String {
+    let script = project_root().join("tests/ers_check.py");
+    let checked = run("python3", &[script.to_str().unwrap(), bag.to_str().unwrap(), tsa.ca.to_str().unwrap()]);
+    assert!(checked.status.success(), "{}: {}{}", bag.display(), stdout(&checked), stderr(&checked));
+    stdout(&checked)
+}
+
+#[test]
+fn a_batch_proves_all_its_versions_with_one_timestamp_and_renewals_keep_them_proven() {
+    let dir = scratch("evidence");
+    let tsa_dir = dir.join("tsa");
+    let Some(tsa) = start_tsa(&tsa_dir) else { return };
+
+    // One request for the evidence of all versions, besides one per signature, for 5
+    // registers and for 15.
+    for copies in [1usize, 3] {
+        let batch_dir = dir.join(format!("registers-{copies}"));
+        let before = requests_answered(&tsa_dir);
+        let (archive, _, result) = archive_with_evidence(&batch_dir, &tsa, &registers(&batch_dir, copies));
+        let signatures = files_in(&batch_dir.join("out"))
+            .iter()
+            .filter(|path| path.extension().is_some_and(|ext| ext == "pdf" || ext == "p7s"))
+            .count();
+        assert_eq!(version_bags(&archive).len(), 5 * copies);
+        assert_eq!(requests_answered(&tsa_dir) - before, signatures + 1, "{}", stdout(&result));
+        assert!(
+            stdout(&result).contains(&format!("evidence records: {} new versions under 1 timestamp", 5 * copies)),
+            "{}",
+            stdout(&result)
+        );
+    }
+
+    let (archive, keys) = (dir.join("registers-1/archive"), dir.join("registers-1/keys"));
+    let bags = version_bags(&archive);
+    for bag in &bags {
+        assert!(bag.join("evidence.ers").is_file(), "{}", bag.display());
+        assert!(!bag.join("tagmanifest-sha512.txt.tsr").exists(), "the evidence record replaces the per-bag token");
+        if have_tool("bagit.py") {
+            let validated = run("bagit.py", &["--validate", bag.to_str().unwrap()]);
+            assert!(validated.status.success(), "{}", stderr(&validated));
+        }
+        assert!(ers_check(bag, &tsa).contains("ok chain 1 timestamp 1 sha256"));
+    }
+    let verified = verify_with(&[&archive], &keys, &tsa);
+    assert!(verified.status.success(), "{}", stdout(&verified));
+    assert_eq!(stdout(&verified).matches("proven   ").count(), 5, "{}", stdout(&verified));
+    assert!(stdout(&verified).contains("(evidence record: 1 timestamp in 1 chain;"), "{}", stdout(&verified));
+
+    // Two renewals, each one request, and nothing of a version but its evidence changes.
+    let unchanged = everything_but_evidence(&archive);
+    let archive_arg = archive.to_str().unwrap();
+    let url = format!("{}/", tsa.url);
+    for (extra, expected) in [(None, "timestamp renewal"), (Some("sha512"), "hash-tree renewal with SHA-512")] {
+        let before = requests_answered(&tsa_dir);
+        let mut args = vec!["archive", "renew", archive_arg, "--tsa", &url];
+        args.extend(extra.map(|digest| ["--digest", digest]).into_iter().flatten());
+        let renewed = seloste(&args);
+        assert!(renewed.status.success(), "{}{}", stdout(&renewed), stderr(&renewed));
+        assert!(stdout(&renewed).contains(&format!("5 versions ({expected}), 1 request")), "{}", stdout(&renewed));
+        assert_eq!(requests_answered(&tsa_dir) - before, 1);
+    }
+    assert_eq!(everything_but_evidence(&archive), unchanged, "a renewal rewrote a version");
+    for bag in &bags {
+        let read = ers_check(bag, &tsa);
+        assert!(read.contains("ok chain 1 timestamp 2 sha256") && read.contains("ok chain 2 timestamp 1 sha512"));
+        assert!(bag.join("evidence-3.ers").is_file());
+    }
+    let verified = verify_with(&[&archive], &keys, &tsa);
+    assert!(verified.status.success(), "{}", stdout(&verified));
+    assert_eq!(stdout(&verified).matches("3 timestamps in 2 chains").count(), 5, "{}", stdout(&verified));
+    let listing = stdout(&seloste(&["archive", "list", archive_arg]));
+    assert_eq!(listing.matches("evidence record renewed 2 times").count(), 5, "{listing}");
+
+    evidence_attacks_are_caught(&dir, &archive, &keys, &tsa);
+}
+
+/// Each way of breaking the evidence, on a copy of the renewed archive, fails `verify`
+/// with a line naming the record.
+fn evidence_attacks_are_caught(dir: &Path, archive: &Path, keys: &Path, tsa: &Tsa) {
+    use der::{Decode, Encode};
+    use seloste::pkix::ers::EvidenceRecord;
+
+    let edit_record = |path: &Path, edit: &dyn Fn(&mut EvidenceRecord)| {
+        let mut record = EvidenceRecord::from_der(&std::fs::read(path).unwrap()).unwrap();
+        edit(&mut record);
+        std::fs::write(path, record.to_der().unwrap()).unwrap();
+    };
+    type Attack<'a> = (&'a str, &'a str, Box<dyn Fn(&Path) + 'a>);
+    let attacks: Vec<Attack> = vec![
+        (
+            "payload byte changed",
+            "checksum does not match",
+            Box::new(|bag: &Path| {
+                let pdf = files_in(&bag.join("data")).into_iter().find(|path| path.to_string_lossy().ends_with(".pdf"));
+                let pdf = pdf.unwrap();
+                let mut bytes = std::fs::read(&pdf).unwrap();
+                bytes[200] ^= 1;
+                std::fs::write(&pdf, bytes).unwrap();
+            }),
+        ),
+        (
+            "tag manifest swapped with another version's",
+            "does not contain the data's hash",
+            Box::new(|bag: &Path| {
+                let other = version_bags(bag.parent().unwrap().parent().unwrap())
+                    .into_iter()
+                    .find(|other| other != bag)
+                    .unwrap();
+                for name in ["evidence.ers", "evidence-2.ers", "evidence-3.ers"] {
+                    std::fs::copy(other.join(name), bag.join(name)).unwrap();
+                }
+            }),
+        ),
+        (
+            "reduced hash tree edited",
+            "evidence-3.ers",
+            Box::new(move |bag: &Path| {
+                edit_record(&bag.join("evidence-3.ers"), &|record| {
+                    let tree = record.archive_time_stamp_sequence[0][0].reduced_hashtree.as_mut().unwrap();
+                    let last = tree.last_mut().unwrap();
+                    let mut hash = last[0].as_bytes().to_vec();
+                    hash[0] ^= 1;
+                    last[0] = der::asn1::OctetString::new(hash).unwrap();
+                })
+            }),
+        ),
+        (
+            "a renewal that does not cover the timestamp before it",
+            "chain 1, timestamp 2: the token stamps other data",
+            Box::new(move |bag: &Path| {
+                for name in ["evidence-2.ers", "evidence-3.ers"] {
+                    edit_record(&bag.join(name), &|record| {
+                        let chain = &mut record.archive_time_stamp_sequence[0];
+                        chain[1].time_stamp = chain[0].time_stamp.clone();
+                    })
+                }
+            }),
+        ),
+        (
+            "a renewal that replaces the record instead of adding to it",
+            "does not keep what",
+            Box::new(|bag: &Path| {
+                std::fs::remove_file(bag.join("evidence-3.ers")).unwrap();
+                std::fs::copy(bag.join("evidence.ers"), bag.join("evidence-3.ers")).unwrap();
+            }),
+        ),
+        (
+            "an earlier record removed",
+            "an earlier evidence record is missing",
+            Box::new(|bag: &Path| std::fs::remove_file(bag.join("evidence-2.ers")).unwrap()),
+        ),
+    ];
+    for (index, (attack, expected, tamper)) in attacks.iter().enumerate() {
+        let copy = dir.join(format!("attack-{index}"));
+        let copied = run("cp", &["-a", archive.to_str().unwrap(), copy.to_str().unwrap()]);
+        assert!(copied.status.success(), "{}", stderr(&copied));
+        let bag = copy.join("lieto-lapsiperheet/v0001");
+        tamper(&bag);
+        let verified = verify_with(&[&bag], keys, tsa);
+        assert_eq!(verified.status.code(), Some(1), "{attack}: not caught\n{}", stdout(&verified));
+        assert!(stdout(&verified).contains(expected), "{attack}: {}", stdout(&verified));
+    }
 }

@@ -10,6 +10,7 @@ first use. It prints its base URL on the first line of standard output, then ser
     seloste batch samples -o out --test-key out/test-key --tsa http://127.0.0.1:PORT/
     seloste verify out/*.pdf --trust out/test-key/ca.pem --trust /tmp/tsa/tsa-ca.pem
 
+Each granted request adds a line to requests.log in --dir, for tests that count requests.
 Paths other than / answer badly on purpose, for tests of the client's checks:
 /http-error (HTTP 500), /reject (status rejection), /garbage (not DER),
 /wrong-imprint (a token over other data), /wrong-nonce (a token for another request),
@@ -130,6 +131,8 @@ def handler_for(directory):
             try:
                 if mode == "":
                     self.answer(200, reply(directory, query))
+                    with REPLY_LOCK, open(os.path.join(directory, "requests.log"), "a") as log:
+                        log.write(f"{len(query)}\n")
                 elif mode == "http-error":
                     self.answer(500, b"internal error", "text/plain")
                 elif mode == "reject":

@@ -11,8 +11,8 @@ use crate::hex;
 use crate::output::PendingFiles;
 
 pub const TAG_MANIFEST: &str = "tagmanifest-sha512.txt";
-/// The RFC 3161 token over the tag manifest. It is not listed in the tag manifest it
-/// stamps, which BagIt allows, so the bag stays valid.
+/// The RFC 3161 token over the tag manifest that versions made before evidence records
+/// carry. It is not listed in the tag manifest it stamps, which BagIt allows.
 pub const TAG_MANIFEST_TOKEN: &str = "tagmanifest-sha512.txt.tsr";
 const BAGIT_TXT: &str = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
 

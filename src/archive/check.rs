@@ -5,33 +5,42 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::bag;
 use super::layout::{MARKER, archive_error, is_document, registers, version_name, versions};
+use super::{bag, evidence};
 use crate::error::Error;
-use crate::pkix::{Invalid, TrustStore};
+use crate::pkix::{Invalid, TrustStore, ers};
+use crate::time::format_time;
 use crate::verify;
 
-/// Checks an archive, a register's folder, or one bag: every bag complete and valid,
-/// payload signatures and tag-manifest timestamps valid, and the version chain unbroken.
-/// Returns a line per problem, each naming where.
-pub fn verify_archive(path: &Path, trust: &TrustStore) -> Vec<String> {
-    if path.join("bagit.txt").exists() {
-        return verify_bag(path, trust);
-    }
-    if path.join(MARKER).exists() {
-        return registers(path)
-            .unwrap_or_default()
-            .iter()
-            .flat_map(|register| verify_register(register, trust))
-            .collect();
-    }
-    if !versions(path).is_empty() {
-        return verify_register(path, trust);
-    }
-    vec![format!("{}: not a seloste archive, register folder or bag", path.display())]
+/// What checking an archive found: a line per problem, each naming where, and a line
+/// per version that an evidence record proves, with the time it proves.
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub problems: Vec<String>,
+    pub proofs: Vec<String>,
 }
 
-fn verify_register(dir: &Path, trust: &TrustStore) -> Vec<String> {
+/// Checks an archive, a register's folder, or one bag: every bag complete and valid,
+/// payload signatures, tag-manifest timestamps and evidence records valid, and the version
+/// chain unbroken.
+pub fn verify_archive(path: &Path, trust: &TrustStore) -> Findings {
+    let mut findings = Findings::default();
+    if path.join("bagit.txt").exists() {
+        verify_bag(path, trust, &mut findings);
+    } else if path.join(MARKER).exists() {
+        for register in registers(path).unwrap_or_default() {
+            findings.problems.extend(verify_register(&register, trust, &mut findings.proofs));
+        }
+    } else if !versions(path).is_empty() {
+        findings.problems.extend(verify_register(path, trust, &mut findings.proofs));
+    } else {
+        findings.problems.push(format!("{}: not a seloste archive, register folder or bag", path.display()));
+    }
+    findings
+}
+
+fn verify_register(dir: &Path, trust: &TrustStore, proofs: &mut Vec<String>) -> Vec<String> {
+    let mut bag_findings = Findings::default();
     let mut problems = Vec::new();
     let found = versions(dir);
     let mut previous: Option<(u32, PathBuf)> = None;
@@ -44,7 +53,8 @@ fn verify_register(dir: &Path, trust: &TrustStore) -> Vec<String> {
                 version_name(expected)
             ));
         }
-        problems.extend(verify_bag(bag_dir, trust));
+        verify_bag(bag_dir, trust, &mut bag_findings);
+        problems.append(&mut bag_findings.problems);
         let info = bag::read_bag_info(bag_dir).unwrap_or_default();
         match &previous {
             None => {
@@ -71,12 +81,13 @@ fn verify_register(dir: &Path, trust: &TrustStore) -> Vec<String> {
     if found.first().is_some_and(|(number, _)| *number != 1) {
         problems.push(format!("{}: v0001 is missing: the chain is broken", dir.display()));
     }
+    proofs.append(&mut bag_findings.proofs);
     problems
 }
 
-fn verify_bag(dir: &Path, trust: &TrustStore) -> Vec<String> {
-    let mut problems: Vec<String> =
-        bag::check_bag(dir).into_iter().map(|problem| format!("{}: {problem}", dir.display())).collect();
+fn verify_bag(dir: &Path, trust: &TrustStore, findings: &mut Findings) {
+    let problems = &mut findings.problems;
+    problems.extend(bag::check_bag(dir).into_iter().map(|problem| format!("{}: {problem}", dir.display())));
     let data = dir.join("data");
     let mut documents: Vec<PathBuf> = std::fs::read_dir(&data)
         .map(|entries| {
@@ -96,7 +107,53 @@ fn verify_bag(dir: &Path, trust: &TrustStore) -> Vec<String> {
             problems.push(format!("{}: {invalid}", token_path.display()));
         }
     }
-    problems
+    match check_evidence(dir, trust) {
+        Ok(Some(proof)) => findings.proofs.push(proof),
+        Ok(None) => {}
+        Err(problem) => findings.problems.push(problem),
+    }
+}
+
+/// Checks a bag's evidence records: each must be a record that the next one extends, and
+/// the newest must prove the tag manifest with timestamps from trusted TSAs. Returns what
+/// the newest proves, `None` for a bag without one.
+fn check_evidence(dir: &Path, trust: &TrustStore) -> Result<Option<String>, String> {
+    let records = evidence::files(dir);
+    let Some((_, newest)) = records.last() else { return Ok(None) };
+    let manifest = std::fs::read(dir.join(bag::TAG_MANIFEST)).unwrap_or_default();
+    let read = |path: &Path| -> Result<Vec<u8>, String> {
+        crate::source::read_bytes(path, ers::MAX_RECORD_BYTES as u64).map_err(|err| err.to_string())
+    };
+    let mut earlier: Option<(PathBuf, ers::EvidenceRecord)> = None;
+    for (position, (number, path)) in records.iter().enumerate() {
+        if *number as usize != position + 1 {
+            return Err(format!("{}: an earlier evidence record is missing", path.display()));
+        }
+        let record = ers::decode(&read(path)?).map_err(|invalid| format!("{}: {invalid}", path.display()))?;
+        if let Some((earlier_path, before)) = &earlier
+            && !ers::extends(&record, before)
+        {
+            return Err(format!(
+                "{}: it does not keep what {} proved: a renewal must add to the record, not replace it",
+                path.display(),
+                earlier_path.display()
+            ));
+        }
+        earlier = Some((path.clone(), record));
+    }
+    let proven = ers::check_record(&read(newest)?, &manifest, Some(trust))
+        .map_err(|invalid| format!("{}: {invalid}", newest.display()))?;
+    Ok(Some(format!(
+        "{}: existed by {} (evidence record: {} timestamp{} in {} chain{}; the newest from {}, whose certificate is valid until {})",
+        dir.display(),
+        format_time(proven.existed_at),
+        proven.timestamps,
+        if proven.timestamps == 1 { "" } else { "s" },
+        proven.chains,
+        if proven.chains == 1 { "" } else { "s" },
+        proven.latest.tsa,
+        &format_time(proven.latest.tsa_valid_until)[..10],
+    )))
 }
 
 /// An archived document is what its metadata says it is: the same bytes, and signed by
@@ -185,8 +242,12 @@ pub fn list(root: &Path, register: Option<&str>) -> Result<Vec<String>, Error> {
             signers.dedup();
             let signed =
                 if signers.is_empty() { "unsigned".to_owned() } else { format!("signed by {}", signers.join(", ")) };
-            let stamped =
-                if bag_dir.join(bag::TAG_MANIFEST_TOKEN).exists() { ", tag manifest timestamped" } else { "" };
+            let stamped = match evidence::files(&bag_dir).len() {
+                0 if bag_dir.join(bag::TAG_MANIFEST_TOKEN).exists() => ", tag manifest timestamped".to_owned(),
+                0 => String::new(),
+                1 => ", evidence record".to_owned(),
+                n => format!(", evidence record renewed {} times", n - 1),
+            };
             lines.push(format!(
                 "{} {}  {}  tagmanifest-sha512 {}…  {signed}{stamped}",
                 register_dir.file_name().unwrap_or_default().to_string_lossy(),

@@ -5,10 +5,11 @@
 //! A version is assembled in a temporary folder beside its final place and moved there in
 //! one rename, so a crash never leaves a partial version visible; an existing version is
 //! never modified or deleted. Each bag names the previous version and the SHA-512 of its
-//! tag manifest, and with a TSA the tag manifest carries an RFC 3161 token.
+//! tag manifest, and with a TSA an evidence record ([`evidence`]) proves the tag manifest.
 
 pub mod bag;
 pub mod check;
+pub mod evidence;
 pub mod layout;
 pub mod metadata;
 pub mod plan;
@@ -20,7 +21,6 @@ use crate::error::Error;
 use crate::output::{Durability, Output, PendingFiles};
 use crate::record::Register;
 use crate::time::format_time;
-use crate::timestamp::Tsa;
 
 use bag::PayloadFile;
 pub use check::{list, missing, verify_archive};
@@ -123,7 +123,6 @@ impl Archive {
     pub fn prepare(
         &self,
         entry: &Entry<'_>,
-        tsa: Option<&Tsa>,
         now: SystemTime,
         durability: Durability,
     ) -> Result<Option<Prepared>, Error> {
@@ -154,7 +153,7 @@ impl Archive {
         };
         let payload = payload(&described, entry.outputs);
         let info = bag_info(&described, entry.fingerprint, previous.as_ref())?;
-        let temporary = build(&self.root, &version, &payload, &info, tsa, durability)?;
+        let temporary = build(&self.root, &version, &payload, &info, durability)?;
         Ok(Some(Prepared {
             root: self.root.clone(),
             register_dir,
@@ -179,6 +178,11 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// Where the version's bag will be once committed.
+    pub fn bag(&self) -> PathBuf {
+        self.register_dir.join(&self.version)
+    }
+
     /// Moves the version into place in one rename and flushes the folders it touched
     /// (with [`Durability::Deferred`], the caller flushes them).
     pub fn commit(mut self) -> Result<String, Error> {
@@ -283,17 +287,12 @@ fn build(
     version: &str,
     payload: &[PayloadFile],
     info: &[(String, String)],
-    tsa: Option<&Tsa>,
     durability: Durability,
 ) -> Result<PathBuf, Error> {
     let temporary = crate::output::temporary_dir(dir, version)?;
     let built = (|| {
         let mut files = PendingFiles::new(durability);
-        let tag_manifest = bag::write_bag(&temporary, payload, info, &mut files)?;
-        if let Some(tsa) = tsa {
-            let token = tsa.stamp(&tag_manifest)?;
-            files.write(&temporary.join(bag::TAG_MANIFEST_TOKEN), &token.der)?;
-        }
+        bag::write_bag(&temporary, payload, info, &mut files)?;
         files.flush()?;
         if durability == Durability::EachFile {
             crate::output::sync_dir(&temporary.join("data"))?;

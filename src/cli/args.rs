@@ -192,6 +192,28 @@ pub enum ArchiveCommand {
         #[arg(long, value_name = "DIR")]
         records: Option<PathBuf>,
     },
+    /// Renew the evidence records of every version (RFC 4998): a new timestamp over each
+    /// version's newest one, or with --digest a new hash tree over the data and the whole
+    /// record so far. Versions without a record get their first. One TSA request per hash
+    /// algorithm, however many versions; nothing of a version is rewritten.
+    #[command(after_help = "Examples:
+  seloste archive renew archive --tsa https://tsa.example.fi/
+  seloste archive renew archive --tsa https://tsa.example.fi/ --digest sha512
+
+Renew before the certificate of the TSA that made the newest timestamps expires (`seloste verify ARCHIVE` prints it), and with --digest when the hash algorithm in use is no longer considered secure.")]
+    Renew {
+        #[arg(value_name = "ARCHIVE")]
+        archive: PathBuf,
+        /// The RFC 3161 timestamp authority.
+        #[arg(long, value_name = "URL")]
+        tsa: String,
+        /// How long to wait for the timestamp authority, in seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+        tsa_timeout: u64,
+        /// Renew the hash tree with this algorithm (sha256, sha384, sha512).
+        #[arg(long, value_name = "ALGORITHM")]
+        digest: Option<String>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -266,7 +288,8 @@ impl KeyAccessArgs {
 
 #[derive(clap::Args)]
 pub struct TsaArgs {
-    /// Timestamp each signature at this RFC 3161 timestamp authority (PAdES B-T).
+    /// Timestamp each signature at this RFC 3161 timestamp authority (PAdES B-T); with
+    /// --archive, also the new versions' evidence records (one request for all of them).
     #[arg(long, value_name = "URL")]
     pub tsa: Option<String>,
     /// How long to wait for the timestamp authority, in seconds.

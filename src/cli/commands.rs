@@ -4,14 +4,15 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use seloste::archive::{self, Archive, Archiving};
 use seloste::batch::{self, Options};
 use seloste::check::Report;
-use seloste::pkix::TrustStore;
+use seloste::pkix::{TrustStore, ers};
 use seloste::sign::{Identity, KeySource, KeySpec, SecretSource, Signer, keys, secret};
 use seloste::time::{Date, parse_time};
+use seloste::timestamp::Tsa;
 use seloste::{Assets, Diagnostic, Engine, Error, Format, verify};
 
 use super::args::{
@@ -37,6 +38,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Verify { files, trust, records } => verify(&files, &trust, records.as_deref()),
         Command::Archive(ArchiveCommand::List { archive, register, records }) => {
             archive_list(&archive, register.as_deref(), records.as_deref())
+        }
+        Command::Archive(ArchiveCommand::Renew { archive, tsa, tsa_timeout, digest }) => {
+            archive_renew(&archive, Tsa { url: tsa, timeout: Duration::from_secs(tsa_timeout) }, digest.as_deref())
         }
         Command::Keygen { output, name, valid_from, valid_until, p12, key_password_file, key_password_env } => {
             let p12_password =
@@ -257,7 +261,7 @@ fn batch(
     progress.finish();
     print::summary(&report, output, started.elapsed())?;
     let index_written = write_index(&engine, output, options.formats)?;
-    Ok(status(report.failed() + usize::from(!index_written)))
+    Ok(status(report.failed() + usize::from(report.evidence_missing()) + usize::from(!index_written)))
 }
 
 fn sign(files: &[PathBuf], key: &KeyArgs, signing_time: Option<&str>, tsa: &TsaArgs) -> Result<ExitCode, Failure> {
@@ -286,12 +290,16 @@ fn verify(files: &[PathBuf], trust: &[PathBuf], records: Option<&Path>) -> Resul
     let mut failed = 0;
     for file in files {
         if file.is_dir() {
-            let mut problems = archive::verify_archive(file, &trust);
+            let mut findings = archive::verify_archive(file, &trust);
             if let Some(records) = records {
-                problems.extend(archive::missing(file, &batch::record_ids(records)?));
+                findings.problems.extend(archive::missing(file, &batch::record_ids(records)?));
             }
+            let problems = findings.problems;
             for problem in &problems {
                 out(format!("INVALID  {problem}"))?;
+            }
+            for proof in &findings.proofs {
+                out(format!("proven   {proof}"))?;
             }
             if problems.is_empty() {
                 out(format!(
@@ -319,6 +327,33 @@ fn archive_list(archive: &Path, register: Option<&str>, records: Option<&Path>) 
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn archive_renew(archive: &Path, tsa: Tsa, digest: Option<&str>) -> Result<ExitCode, Failure> {
+    let algorithm = match digest {
+        None => None,
+        Some(name) => Some(ers::digest_algorithm(name).ok_or_else(|| {
+            Error::Usage(format!(
+                "--digest `{name}` is not a hash algorithm for evidence records: give sha256, sha384 or sha512"
+            ))
+        })?),
+    };
+    let done = archive::evidence::renew(archive, &tsa, algorithm)?;
+    for problem in &done.problems {
+        out(format!("INVALID  {problem}"))?;
+    }
+    let kind = match algorithm {
+        Some(algorithm) => format!("hash-tree renewal with {}", ers::digest_name(&algorithm)),
+        None => "timestamp renewal".to_owned(),
+    };
+    out(format!(
+        "renewed  {}: {} ({kind}), {} to {}",
+        archive.display(),
+        print::counted(done.versions, "version"),
+        print::counted(done.requests, "request"),
+        tsa.url
+    ))?;
+    Ok(status(done.problems.len()))
 }
 
 fn keygen(

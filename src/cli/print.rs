@@ -222,5 +222,30 @@ pub fn summary(report: &Report, output: &Path, elapsed: Duration) -> Result<(), 
             out(format!("failed: {}: {}", path.display(), err.to_string().lines().next().unwrap_or_default()))?;
         }
     }
+    for (tsa, done) in &report.evidence {
+        match done {
+            Ok(done) => {
+                out(format!(
+                    "evidence records: {} under {} from {}",
+                    counted(done.versions, "new version"),
+                    counted(done.requests, "timestamp"),
+                    tsa.url
+                ))?;
+                for problem in &done.problems {
+                    out(format!("failed: {problem}"))?;
+                }
+            }
+            Err(err) => out(format!(
+                "failed: the new versions have no evidence record yet ({}); give them one with `seloste archive renew ARCHIVE --tsa {}`",
+                err.to_string().lines().next().unwrap_or_default(),
+                tsa.url
+            ))?,
+        }
+    }
     Ok(())
+}
+
+/// `1 version`, `5 versions`.
+pub fn counted(count: usize, noun: &str) -> String {
+    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
 }

@@ -8,11 +8,13 @@
 //! - [`certs`]: PEM blocks, certificates, their names and validity;
 //! - [`signed_data`]: checking one CMS SignedData (digest, attributes, signature);
 //! - [`tsp`]: checking an RFC 3161 timestamp token;
+//! - [`ers`]: evidence records (RFC 4998): hash trees, renewals, and checking them;
 //! - [`path`]: certificate path validation to a trust anchor (RFC 5280 §6).
 
 pub mod asn1;
 pub mod certs;
 pub mod digest;
+pub mod ers;
 pub mod oid;
 pub mod path;
 pub mod signed_data;

@@ -28,5 +28,10 @@ pub fn check_token(token: &[u8], imprint: &MessageImprint, trust: Option<&TrustS
             .map_err(|invalid| invalid.within("TSA"))?,
         None => check_time_stamping_usage(&checked.signer)?,
     }
-    Ok(TokenInfo { gen_time: info.gen_time, nonce: info.nonce, tsa: common_name(&checked.signer) })
+    Ok(TokenInfo {
+        gen_time: info.gen_time,
+        nonce: info.nonce,
+        tsa: common_name(&checked.signer),
+        tsa_valid_until: checked.signer.tbs_certificate.validity.not_after.to_system_time(),
+    })
 }

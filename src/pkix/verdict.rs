@@ -58,4 +58,6 @@ pub struct TokenInfo {
     pub gen_time: der::asn1::GeneralizedTime,
     pub nonce: Option<der::asn1::Uint>,
     pub tsa: String,
+    /// The end of the TSA certificate's validity: a renewal must come before it.
+    pub tsa_valid_until: SystemTime,
 }

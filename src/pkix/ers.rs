@@ -1,0 +1,401 @@
+//! Evidence records (RFC 4998, Evidence Record Syntax): one timestamp proves that many data
+//! objects existed, through a hash tree over them; renewals keep the proof alive when a
+//! TSA certificate nears its end (a timestamp renewal) or a hash algorithm weakens (a
+//! hash-tree renewal). This module builds trees and their reduced forms, and checks a
+//! record against its data object. It knows nothing of archives or files.
+//!
+//! Trees are built so that every node below the root has at least one sibling (a level
+//! with an odd count ends in a group of three), so each list of a reduced tree above the
+//! first holds only siblings, and a checker adds the hash it computed, as RFC 4998 §4.3
+//! describes. A tree of one leaf has no reduced tree: its timestamp stamps the leaf.
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use cms::content_info::ContentInfo;
+use const_oid::ObjectIdentifier;
+use const_oid::db::rfc5912;
+use der::asn1::OctetString;
+use der::{Any, Decode, Encode, Sequence};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::attr::{Attribute, Attributes};
+
+use super::asn1::MessageImprint;
+use super::digest::hash;
+use super::path::TrustStore;
+use super::tsp::check_token;
+use super::verdict::{Check, Invalid, TokenInfo, rejected};
+
+/// The largest evidence record read: one with a thousand renewals is still far smaller.
+pub const MAX_RECORD_BYTES: usize = 4 << 20;
+/// More timestamps than a record needs in centuries of renewals.
+const MAX_TIMESTAMPS: usize = 1000;
+/// A list of a reduced tree holds the siblings of one node; ours hold one or two.
+const MAX_LIST_LENGTH: usize = 1024;
+/// Deeper than a tree over every version an archive will ever hold.
+const MAX_DEPTH: usize = 64;
+
+/// EvidenceRecord (RFC 4998 §3).
+#[derive(Clone, Debug, Sequence)]
+pub struct EvidenceRecord {
+    pub version: u8,
+    pub digest_algorithms: Vec<AlgorithmIdentifierOwned>,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    pub crypto_infos: Option<Vec<Attribute>>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    pub encryption_info: Option<EncryptionInfo>,
+    pub archive_time_stamp_sequence: Vec<ArchiveTimeStampChain>,
+}
+
+/// EncryptionInfo: for encrypted data objects, which seloste does not archive.
+#[derive(Clone, Debug, Sequence)]
+pub struct EncryptionInfo {
+    pub encryption_info_type: ObjectIdentifier,
+    pub encryption_info_value: Any,
+}
+
+/// The timestamps that renew one another, all with one hash algorithm.
+pub type ArchiveTimeStampChain = Vec<ArchiveTimeStamp>;
+/// One list of a reduced hash tree.
+pub type PartialHashtree = Vec<OctetString>;
+
+/// ArchiveTimeStamp (RFC 4998 §4.1).
+#[derive(Clone, Debug, Sequence)]
+pub struct ArchiveTimeStamp {
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    pub digest_algorithm: Option<AlgorithmIdentifierOwned>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    pub attributes: Option<Attributes>,
+    #[asn1(context_specific = "2", tag_mode = "IMPLICIT", optional = "true")]
+    pub reduced_hashtree: Option<Vec<PartialHashtree>>,
+    pub time_stamp: ContentInfo,
+}
+
+/// The hash algorithms an evidence record may use, by the names the command line takes.
+pub fn digest_algorithm(name: &str) -> Option<ObjectIdentifier> {
+    match name.to_ascii_lowercase().replace('-', "").as_str() {
+        "sha256" => Some(rfc5912::ID_SHA_256),
+        "sha384" => Some(rfc5912::ID_SHA_384),
+        "sha512" => Some(rfc5912::ID_SHA_512),
+        _ => None,
+    }
+}
+
+pub fn digest_name(algorithm: &ObjectIdentifier) -> &'static str {
+    match *algorithm {
+        rfc5912::ID_SHA_256 => "SHA-256",
+        rfc5912::ID_SHA_384 => "SHA-384",
+        rfc5912::ID_SHA_512 => "SHA-512",
+        _ => "an unsupported hash algorithm",
+    }
+}
+
+fn digest(algorithm: &ObjectIdentifier, bytes: &[u8]) -> Check<Vec<u8>> {
+    hash(algorithm, bytes).ok_or_else(|| Invalid::Rejected(format!("{algorithm} is not a hash algorithm we accept")))
+}
+
+/// The hash of a node: its members sorted in binary ascending order and concatenated.
+fn node_hash(algorithm: &ObjectIdentifier, members: &[&[u8]]) -> Check<Vec<u8>> {
+    let mut sorted = members.to_vec();
+    sorted.sort();
+    digest(algorithm, &sorted.concat())
+}
+
+type Hash = Vec<u8>;
+/// The lists of a reduced tree, bottom up.
+type Lists = Vec<Vec<Hash>>;
+
+/// A hash tree over a set of leaf hashes, with each leaf's reduced tree.
+pub struct HashTree {
+    pub algorithm: ObjectIdentifier,
+    pub root: Hash,
+    reduced: BTreeMap<Hash, Lists>,
+}
+
+impl HashTree {
+    /// Builds the tree over `leaves` (duplicates count once). `leaves` must not be empty.
+    pub fn build(algorithm: ObjectIdentifier, leaves: &[Vec<u8>]) -> Check<HashTree> {
+        let mut level: Vec<Vec<u8>> = leaves.to_vec();
+        level.sort();
+        level.dedup();
+        if level.is_empty() {
+            return rejected("a hash tree needs at least one leaf");
+        }
+        // For each leaf: the node of the current level it has reached, and its lists so far.
+        let mut paths: BTreeMap<Hash, (Hash, Lists)> =
+            level.iter().map(|leaf| (leaf.clone(), (leaf.clone(), Vec::new()))).collect();
+        let mut first_level = true;
+        while level.len() > 1 {
+            let mut parents = Vec::new();
+            let mut parent_of: BTreeMap<Hash, (Hash, Vec<Hash>)> = BTreeMap::new();
+            for group in groups(&level) {
+                let members: Vec<&[u8]> = group.iter().map(Vec::as_slice).collect();
+                let parent = node_hash(&algorithm, &members)?;
+                for node in group {
+                    let listed: Vec<Vec<u8>> = if first_level {
+                        group.to_vec()
+                    } else {
+                        group.iter().filter(|other| *other != node).cloned().collect()
+                    };
+                    parent_of.insert(node.clone(), (parent.clone(), listed));
+                }
+                parents.push(parent);
+            }
+            for (node, lists) in paths.values_mut() {
+                let (parent, listed) = parent_of[node.as_slice()].clone();
+                lists.push(listed);
+                *node = parent;
+            }
+            parents.sort();
+            level = parents;
+            first_level = false;
+        }
+        let root = level.remove(0);
+        let reduced = paths.into_iter().map(|(leaf, (_, lists))| (leaf, lists)).collect();
+        Ok(HashTree { algorithm, root, reduced })
+    }
+
+    /// The reduced tree proving `leaf`, as an ArchiveTimeStamp carries it: `None` for
+    /// the leaf of a tree of one, and for a hash that is not a leaf of this tree.
+    pub fn reduced(&self, leaf: &[u8]) -> Option<Vec<PartialHashtree>> {
+        let lists = self.reduced.get(leaf).filter(|lists| !lists.is_empty())?;
+        lists
+            .iter()
+            .map(|list| list.iter().map(|hash| OctetString::new(hash.clone())).collect::<Result<Vec<_>, _>>())
+            .collect::<Result<Vec<_>, _>>()
+            .ok()
+    }
+}
+
+/// Pairs, the last group a triple when the count is odd: no node is left alone.
+fn groups(level: &[Vec<u8>]) -> Vec<&[Vec<u8>]> {
+    let mut groups: Vec<&[Vec<u8>]> = level.chunks(2).collect();
+    if groups.len() > 1 && groups.last().is_some_and(|last| last.len() == 1) {
+        groups.pop();
+        let start = level.len() - 3;
+        groups.pop();
+        groups.push(&level[start..]);
+    }
+    groups
+}
+
+/// The root a reduced tree leads to from `leaf` (RFC 4998 §4.3): the first list must hold
+/// the leaf; each list's members, with the hash computed so far, hashed in sorted order.
+pub fn root_from(algorithm: &ObjectIdentifier, leaf: &[u8], reduced: Option<&[PartialHashtree]>) -> Check<Vec<u8>> {
+    let Some(lists) = reduced else { return Ok(leaf.to_vec()) };
+    let Some((first, rest)) = lists.split_first() else {
+        return rejected("the reduced hash tree is empty");
+    };
+    if lists.len() > MAX_DEPTH || lists.iter().any(|list| list.is_empty() || list.len() > MAX_LIST_LENGTH) {
+        return rejected("the reduced hash tree is malformed (an empty or oversized list)");
+    }
+    if lists.iter().flatten().any(|hash| hash.as_bytes().len() != leaf.len()) {
+        return rejected("the reduced hash tree holds a value that is not a hash of its algorithm");
+    }
+    if !first.iter().any(|hash| hash.as_bytes() == leaf) {
+        return rejected("the reduced hash tree does not contain the data's hash: it proves other data");
+    }
+    let members: Vec<&[u8]> = first.iter().map(OctetString::as_bytes).collect();
+    let mut node = node_hash(algorithm, &members)?;
+    for list in rest {
+        let mut members: Vec<&[u8]> = list.iter().map(OctetString::as_bytes).collect();
+        if !members.contains(&node.as_slice()) {
+            members.push(&node);
+        }
+        node = node_hash(algorithm, &members)?;
+    }
+    Ok(node)
+}
+
+/// The imprint a timestamp over `root` carries.
+pub fn imprint(algorithm: &ObjectIdentifier, root: &[u8]) -> MessageImprint {
+    MessageImprint {
+        hash_algorithm: AlgorithmIdentifierOwned { oid: *algorithm, parameters: None },
+        hashed_message: OctetString::new(root.to_vec()).expect("a digest fits an OCTET STRING"),
+    }
+}
+
+/// The leaf of the first timestamp of a hash-tree renewal (RFC 4998 §5.2): the data's
+/// hash followed by the hash of the chains before, hashed again, all with the new algorithm.
+pub fn renewal_leaf(
+    algorithm: &ObjectIdentifier,
+    data: &[u8],
+    earlier_chains: &[ArchiveTimeStampChain],
+) -> Check<Vec<u8>> {
+    let sequence = earlier_chains
+        .to_vec()
+        .to_der()
+        .map_err(|err| Invalid::Rejected(format!("the earlier chains cannot be encoded: {err}")))?;
+    let mut both = digest(algorithm, data)?;
+    both.extend(digest(algorithm, &sequence)?);
+    digest(algorithm, &both)
+}
+
+/// The leaf of a timestamp renewal: the hash of the previous timestamp, as DER.
+pub fn timestamp_leaf(algorithm: &ObjectIdentifier, previous: &ArchiveTimeStamp) -> Check<Vec<u8>> {
+    let token = previous
+        .time_stamp
+        .to_der()
+        .map_err(|err| Invalid::Rejected(format!("the previous timestamp cannot be encoded: {err}")))?;
+    digest(algorithm, &token)
+}
+
+/// The algorithm a chain uses: its first timestamp's, stated or taken from its token.
+pub fn chain_algorithm(chain: &ArchiveTimeStampChain) -> Check<ObjectIdentifier> {
+    let first = chain.first().ok_or_else(|| Invalid::Rejected("an archive timestamp chain is empty".into()))?;
+    match &first.digest_algorithm {
+        Some(algorithm) => Ok(algorithm.oid),
+        None => token_imprint_algorithm(&first.time_stamp),
+    }
+}
+
+fn token_imprint_algorithm(token: &ContentInfo) -> Check<ObjectIdentifier> {
+    let der = token.to_der().map_err(|err| Invalid::Rejected(err.to_string()))?;
+    let checked = super::signed_data::check(&der, super::signed_data::Content::Embedded(super::ID_CT_TST_INFO), false)?;
+    let info = super::asn1::TstInfo::from_der(checked.content.as_deref().unwrap_or_default())
+        .map_err(|err| Invalid::Rejected(format!("a timestamp's TSTInfo is malformed: {err}")))?;
+    Ok(info.message_imprint.hash_algorithm.oid)
+}
+
+/// Whether `later` keeps all of `earlier`: each earlier chain is the start of the same
+/// chain in `later`, as a renewal leaves it (a timestamp renewal adds to the newest
+/// chain, a hash-tree renewal adds a chain).
+pub fn extends(later: &EvidenceRecord, earlier: &EvidenceRecord) -> bool {
+    let (before, after) = (&earlier.archive_time_stamp_sequence, &later.archive_time_stamp_sequence);
+    after.len() >= before.len()
+        && before.iter().zip(after).all(|(old, new)| {
+            new.len() >= old.len() && old.iter().zip(new).all(|(a, b)| a.to_der().ok() == b.to_der().ok())
+        })
+}
+
+/// What a valid evidence record proves of its data object.
+#[derive(Debug, Clone)]
+pub struct Proven {
+    /// The first timestamp's time: the data existed then.
+    pub existed_at: SystemTime,
+    /// The newest timestamp's time and its TSA certificate's end: the proof holds until then.
+    pub latest: TokenInfo,
+    pub timestamps: usize,
+    pub chains: usize,
+}
+
+/// Reads an evidence record.
+pub fn decode(record: &[u8]) -> Check<EvidenceRecord> {
+    if record.len() > MAX_RECORD_BYTES {
+        return rejected("the evidence record is larger than any real one");
+    }
+    let record =
+        EvidenceRecord::from_der(record).map_err(|err| Invalid::Rejected(format!("not an evidence record: {err}")))?;
+    if record.version != 1 {
+        return rejected(format!("evidence record version {} is not 1", record.version));
+    }
+    if record.encryption_info.is_some() {
+        return rejected("the evidence record is for encrypted data, which seloste does not archive");
+    }
+    let count: usize = record.archive_time_stamp_sequence.iter().map(Vec::len).sum();
+    if record.archive_time_stamp_sequence.is_empty() || count > MAX_TIMESTAMPS {
+        return rejected(format!("the evidence record holds {count} timestamps"));
+    }
+    Ok(record)
+}
+
+/// Checks an evidence record over `data` (RFC 4998 §5.3): each chain's first timestamp
+/// over the data (after the first chain, with the chains before), each later timestamp
+/// over the one before, every reduced tree up to its timestamp's imprint, every token
+/// with `trust` at its own time, and each renewal made before the certificate of the
+/// TSA it renews had expired.
+pub fn check_record(record: &[u8], data: &[u8], trust: Option<&TrustStore>) -> Check<Proven> {
+    let record = decode(record)?;
+    let chains = &record.archive_time_stamp_sequence;
+    let declared: Vec<ObjectIdentifier> = record.digest_algorithms.iter().map(|algorithm| algorithm.oid).collect();
+    let mut checked: Vec<TokenInfo> = Vec::new();
+    for (index, chain) in chains.iter().enumerate() {
+        let within = |invalid: Invalid| invalid.within(&format!("chain {}", index + 1));
+        let algorithm = chain_algorithm(chain).map_err(within)?;
+        if !declared.contains(&algorithm) {
+            return Err(within(Invalid::Rejected(format!(
+                "{} is not among the record's digest algorithms",
+                digest_name(&algorithm)
+            ))));
+        }
+        for (position, stamp) in chain.iter().enumerate() {
+            let within = |invalid: Invalid| invalid.within(&format!("chain {}, timestamp {}", index + 1, position + 1));
+            if stamp.digest_algorithm.as_ref().is_some_and(|stated| stated.oid != algorithm) {
+                return Err(within(Invalid::Rejected("a chain's timestamps must share one hash algorithm".into())));
+            }
+            let leaf = match (index, position) {
+                (0, 0) => digest(&algorithm, data),
+                (_, 0) => renewal_leaf(&algorithm, data, &chains[..index]),
+                _ => timestamp_leaf(&algorithm, &chain[position - 1]),
+            }
+            .map_err(within)?;
+            let root = root_from(&algorithm, &leaf, stamp.reduced_hashtree.as_deref()).map_err(within)?;
+            let token = stamp.time_stamp.to_der().map_err(|err| within(Invalid::Rejected(err.to_string())))?;
+            let info = check_token(&token, &imprint(&algorithm, &root), trust).map_err(within)?;
+            if let Some(previous) = checked.last() {
+                let time = info.gen_time.to_system_time();
+                if time < previous.gen_time.to_system_time() {
+                    return Err(within(Invalid::Rejected("it is older than the timestamp it renews".into())));
+                }
+                if time > previous.tsa_valid_until {
+                    return Err(within(Invalid::Rejected(format!(
+                        "it was made after the certificate of {} (the TSA of the timestamp it renews) had expired, so \
+                         that timestamp was no longer proof when it was renewed",
+                        previous.tsa
+                    ))));
+                }
+            }
+            checked.push(info);
+        }
+    }
+    let first = checked.first().expect("a decoded record has a timestamp");
+    Ok(Proven {
+        existed_at: first.gen_time.to_system_time(),
+        latest: checked.last().expect("a decoded record has a timestamp").clone(),
+        timestamps: checked.len(),
+        chains: chains.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(n: u8) -> Vec<u8> {
+        digest(&rfc5912::ID_SHA_256, &[n]).unwrap()
+    }
+
+    #[test]
+    fn every_leaf_of_trees_of_every_size_leads_to_the_root() {
+        for size in 1..=23u8 {
+            let leaves: Vec<Vec<u8>> = (0..size).map(leaf).collect();
+            let tree = HashTree::build(rfc5912::ID_SHA_256, &leaves).unwrap();
+            for leaf in &leaves {
+                let reduced = tree.reduced(leaf);
+                assert_eq!(reduced.is_none(), size == 1);
+                let root = root_from(&rfc5912::ID_SHA_256, leaf, reduced.as_deref()).unwrap();
+                assert_eq!(root, tree.root, "size {size}");
+            }
+            let stranger = root_from(&rfc5912::ID_SHA_256, &leaf(200), tree.reduced(&leaves[0]).as_deref());
+            assert!(size == 1 || stranger.is_err(), "size {size}");
+        }
+    }
+
+    #[test]
+    fn the_root_of_two_leaves_is_the_hash_of_their_sorted_concatenation() {
+        let (a, b) = (leaf(1), leaf(2));
+        let tree = HashTree::build(rfc5912::ID_SHA_256, &[b.clone(), a.clone()]).unwrap();
+        let (low, high) = if a < b { (a, b) } else { (b, a) };
+        assert_eq!(tree.root, digest(&rfc5912::ID_SHA_256, &[low, high].concat()).unwrap());
+    }
+
+    #[test]
+    fn an_edited_reduced_tree_leads_elsewhere() {
+        let leaves: Vec<Vec<u8>> = (0..9).map(leaf).collect();
+        let tree = HashTree::build(rfc5912::ID_SHA_256, &leaves).unwrap();
+        let mut reduced = tree.reduced(&leaves[4]).unwrap();
+        let last = reduced.last_mut().unwrap();
+        last[0] = OctetString::new(leaf(99)).unwrap();
+        assert_ne!(root_from(&rfc5912::ID_SHA_256, &leaves[4], Some(&reduced)).unwrap(), tree.root);
+    }
+}
