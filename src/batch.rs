@@ -326,7 +326,8 @@ fn seal_new_versions(report: &Report) -> Vec<(Tsa, Result<evidence::Done, Error>
     by_tsa
         .into_values()
         .map(|(tsa, bags)| {
-            let done = evidence::seal(&bags, &tsa, evidence::FIRST_ALGORITHM);
+            let root = bags[0].parent().and_then(Path::parent).unwrap_or(Path::new("."));
+            let done = evidence::seal(root, &bags, &tsa, evidence::FIRST_ALGORITHM);
             (tsa, done)
         })
         .collect()

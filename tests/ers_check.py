@@ -89,7 +89,8 @@ def root_of(algorithm, leaf, reduced):
     lists = [[node.native for node in partial] for partial in reduced]
     if leaf not in lists[0]:
         fail("the first list of the reduced hash tree does not hold the leaf")
-    node = hashlib.new(algorithm, b"".join(sorted(lists[0]))).digest()
+    # A first list of the leaf alone stands for the leaf itself.
+    node = leaf if len(lists[0]) == 1 else hashlib.new(algorithm, b"".join(sorted(lists[0]))).digest()
     for members in lists[1:]:
         if node not in members:
             members = members + [node]

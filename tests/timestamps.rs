@@ -434,9 +434,12 @@ fn evidence_attacks_are_caught(dir: &Path, archive: &Path, keys: &Path, tsa: &Ts
             "tag manifest swapped with another version's",
             "does not contain the data's hash",
             Box::new(|bag: &Path| {
+                // Versions whose tag manifests share a group of the tree's first level have
+                // the same record, rightly: it proves each of them. Another one's does not.
+                let own = std::fs::read(bag.join("evidence.ers")).unwrap();
                 let other = version_bags(bag.parent().unwrap().parent().unwrap())
                     .into_iter()
-                    .find(|other| other != bag)
+                    .find(|other| std::fs::read(other.join("evidence.ers")).unwrap() != own)
                     .unwrap();
                 for name in ["evidence.ers", "evidence-2.ers", "evidence-3.ers"] {
                     std::fs::copy(other.join(name), bag.join(name)).unwrap();

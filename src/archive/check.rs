@@ -2,6 +2,7 @@
 //! listing the versions.
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use serde_json::Value;
 
@@ -81,11 +82,22 @@ fn verify_register(dir: &Path, trust: &TrustStore, proofs: &mut Vec<String>) -> 
     if found.first().is_some_and(|(number, _)| *number != 1) {
         problems.push(format!("{}: v0001 is missing: the chain is broken", dir.display()));
     }
+    // Once a register's versions are proven by evidence records, one without is either a
+    // version whose batch could not reach its TSA or a record that was removed.
+    if found.iter().any(|(_, bag_dir)| !evidence::files(bag_dir).is_empty()) {
+        for (_, bag_dir) in found.iter().filter(|(_, bag_dir)| evidence::files(bag_dir).is_empty()) {
+            problems.push(format!(
+                "{}: no evidence record, while other versions of the register have one: give it one with `seloste archive renew ARCHIVE --tsa URL`",
+                bag_dir.display()
+            ));
+        }
+    }
     proofs.append(&mut bag_findings.proofs);
     problems
 }
 
 fn verify_bag(dir: &Path, trust: &TrustStore, findings: &mut Findings) {
+    let problems_before = findings.problems.len();
     let problems = &mut findings.problems;
     problems.extend(bag::check_bag(dir).into_iter().map(|problem| format!("{}: {problem}", dir.display())));
     let data = dir.join("data");
@@ -108,7 +120,9 @@ fn verify_bag(dir: &Path, trust: &TrustStore, findings: &mut Findings) {
         }
     }
     match check_evidence(dir, trust) {
-        Ok(Some(proof)) => findings.proofs.push(proof),
+        // What a record proves is told only of a bag found whole.
+        Ok(Some(proof)) if findings.problems.len() == problems_before => findings.proofs.push(proof),
+        Ok(Some(_)) => {}
         Ok(None) => {}
         Err(problem) => findings.problems.push(problem),
     }
@@ -141,7 +155,7 @@ fn check_evidence(dir: &Path, trust: &TrustStore) -> Result<Option<String>, Stri
         }
         earlier = Some((path.clone(), record));
     }
-    let proven = ers::check_record(&read(newest)?, &manifest, Some(trust))
+    let proven = ers::check_record(&read(newest)?, &manifest, Some(trust), SystemTime::now())
         .map_err(|invalid| format!("{}: {invalid}", newest.display()))?;
     Ok(Some(format!(
         "{}: existed by {} (evidence record: {} timestamp{} in {} chain{}; the newest from {}, whose certificate is valid until {})",

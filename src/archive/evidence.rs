@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use cms::content_info::ContentInfo;
 use const_oid::ObjectIdentifier;
@@ -20,6 +21,7 @@ use super::layout::{MARKER, archive_error, registers, versions};
 use crate::error::Error;
 use crate::pkix::ers::{self, ArchiveTimeStamp, EvidenceRecord, HashTree};
 use crate::pkix::{self, Invalid};
+use crate::time::format_time;
 use crate::timestamp::Tsa;
 
 pub const FIRST: &str = "evidence.ers";
@@ -63,12 +65,22 @@ fn file_name(number: u32) -> String {
     if number == 1 { FIRST.to_owned() } else { format!("evidence-{number}.ers") }
 }
 
-/// Gives each of `bags` its first evidence record, all under one timestamp from `tsa`
-/// over a hash tree of their tag manifests with `algorithm`.
-pub fn seal(bags: &[PathBuf], tsa: &Tsa, algorithm: ObjectIdentifier) -> Result<Done, Error> {
+/// Gives each of `bags` (versions in the archive at `root`) that has none its first
+/// evidence record, all under one timestamp from `tsa` over a hash tree of their tag
+/// manifests with `algorithm`. Holds the archive's evidence lock, as a renewal does.
+pub fn seal(root: &Path, bags: &[PathBuf], tsa: &Tsa, algorithm: ObjectIdentifier) -> Result<Done, Error> {
+    let _lock = lock(root)?;
+    seal_locked(bags, tsa, algorithm)
+}
+
+fn lock(root: &Path) -> Result<std::fs::File, Error> {
+    crate::output::lock(&root.join(".evidence.lock"))
+}
+
+fn seal_locked(bags: &[PathBuf], tsa: &Tsa, algorithm: ObjectIdentifier) -> Result<Done, Error> {
     let mut done = Done::default();
     let mut leaves = Vec::new();
-    for bag_dir in bags {
+    for bag_dir in bags.iter().filter(|bag_dir| files(bag_dir).is_empty()) {
         match tag_manifest(bag_dir) {
             Ok(manifest) => leaves.push((bag_dir, hash(&algorithm, &manifest))),
             Err(err) => done.problems.push(err.to_string()),
@@ -99,12 +111,14 @@ pub fn seal(bags: &[PathBuf], tsa: &Tsa, algorithm: ObjectIdentifier) -> Result<
 /// `new_algorithm`, a hash-tree renewal (a new chain over each tag manifest and the chains
 /// before, hashed with it); without, a timestamp renewal (a new timestamp over each
 /// chain's newest one). Versions without a record get their first. One TSA request per
-/// hash algorithm in use, however many versions. Renewals are serialised by a lock.
-pub fn renew(root: &Path, tsa: &Tsa, new_algorithm: Option<ObjectIdentifier>) -> Result<Done, Error> {
+/// hash algorithm in use, however many versions. Renewals are serialised by a lock. A
+/// record whose newest TSA certificate has expired by `now` is not renewed: its proof has
+/// lapsed, and a new timestamp cannot restore it.
+pub fn renew(root: &Path, tsa: &Tsa, new_algorithm: Option<ObjectIdentifier>, now: SystemTime) -> Result<Done, Error> {
     if !root.join(MARKER).exists() {
         return Err(archive_error(root, format!("not a seloste archive (no {MARKER})")));
     }
-    let _lock = crate::output::lock(&root.join(".evidence.lock"))?;
+    let _lock = lock(root)?;
     let bags: Vec<PathBuf> = registers(root)
         .map_err(|source| Error::io(root, "read", source))?
         .iter()
@@ -114,11 +128,11 @@ pub fn renew(root: &Path, tsa: &Tsa, new_algorithm: Option<ObjectIdentifier>) ->
         bags.into_iter().partition(|bag_dir| !files(bag_dir).is_empty());
     let mut done = Done::default();
     if !unsealed.is_empty() {
-        done = seal(&unsealed, tsa, new_algorithm.unwrap_or(FIRST_ALGORITHM))?;
+        done = seal_locked(&unsealed, tsa, new_algorithm.unwrap_or(FIRST_ALGORITHM))?;
     }
     let mut renewals: Vec<Renewal> = Vec::new();
     for bag_dir in sealed {
-        match Renewal::read(&bag_dir) {
+        match Renewal::read(&bag_dir, now) {
             Ok(renewal) => renewals.push(renewal),
             Err(problem) => done.problems.push(problem),
         }
@@ -135,7 +149,13 @@ pub fn renew(root: &Path, tsa: &Tsa, new_algorithm: Option<ObjectIdentifier>) ->
         }
     }
     for (algorithm, leaves) in by_algorithm {
-        let (tree, token) = stamp_tree(&leaves, tsa, algorithm)?;
+        let (tree, token) = match stamp_tree(&leaves, tsa, algorithm) {
+            Ok(stamped) => stamped,
+            Err(err) => {
+                done.problems.push(format!("{} versions not renewed: {err}", leaves.len()));
+                continue;
+            }
+        };
         done.requests += 1;
         for (renewal, leaf) in &leaves {
             let stamp = archive_time_stamp(&tree, leaf, &token);
@@ -157,13 +177,21 @@ struct Renewal {
 }
 
 impl Renewal {
-    fn read(bag_dir: &Path) -> Result<Renewal, String> {
+    fn read(bag_dir: &Path, now: SystemTime) -> Result<Renewal, String> {
         let (number, path) =
             files(bag_dir).pop().ok_or_else(|| format!("{}: no evidence record", bag_dir.display()))?;
         let bytes = crate::source::read_bytes(&path, ers::MAX_RECORD_BYTES as u64).map_err(|err| err.to_string())?;
         let manifest = tag_manifest(bag_dir).map_err(|err| err.to_string())?;
         let refuse = |invalid: Invalid| format!("{}: not renewed: {invalid}", path.display());
-        ers::check_record(&bytes, &manifest, None).map_err(refuse)?;
+        let proven = ers::check_record(&bytes, &manifest, None, now).map_err(refuse)?;
+        if proven.latest.tsa_valid_until <= now {
+            return Err(format!(
+                "{}: not renewed: the certificate of {}, the TSA of its newest timestamp, expired on {}; the proof lapsed then, and a new timestamp cannot restore it",
+                path.display(),
+                proven.latest.tsa,
+                &format_time(proven.latest.tsa_valid_until)[..10]
+            ));
+        }
         let record = ers::decode(&bytes).map_err(refuse)?;
         Ok(Renewal { bag_dir: bag_dir.to_owned(), number, record, manifest })
     }

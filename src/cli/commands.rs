@@ -338,7 +338,7 @@ fn archive_renew(archive: &Path, tsa: Tsa, digest: Option<&str>) -> Result<ExitC
             ))
         })?),
     };
-    let done = archive::evidence::renew(archive, &tsa, algorithm)?;
+    let done = archive::evidence::renew(archive, &tsa, algorithm, SystemTime::now())?;
     for problem in &done.problems {
         out(format!("INVALID  {problem}"))?;
     }

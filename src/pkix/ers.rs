@@ -16,20 +16,22 @@ use cms::content_info::ContentInfo;
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5912;
 use der::asn1::OctetString;
-use der::{Any, Decode, Encode, Sequence};
+use der::{Any, Decode, DecodeValue, Encode, EncodeValue, FixedTag, Header, Length, Reader, Sequence, Tag, Writer};
 use spki::AlgorithmIdentifierOwned;
-use x509_cert::attr::{Attribute, Attributes};
 
 use super::asn1::MessageImprint;
 use super::digest::hash;
 use super::path::TrustStore;
-use super::tsp::check_token;
+use super::tsp::{check_token, check_token_until};
 use super::verdict::{Check, Invalid, TokenInfo, rejected};
 
-/// The largest evidence record read: one with a thousand renewals is still far smaller.
-pub const MAX_RECORD_BYTES: usize = 4 << 20;
+/// The largest evidence record read: one with a hundred renewals is still far smaller.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
 /// More timestamps than a record needs in centuries of renewals.
-const MAX_TIMESTAMPS: usize = 1000;
+const MAX_TIMESTAMPS: usize = 400;
+/// More hash-tree renewals than centuries of new hash algorithms call for; each chain's
+/// check hashes the chains before it.
+const MAX_CHAINS: usize = 50;
 /// A list of a reduced tree holds the siblings of one node; ours hold one or two.
 const MAX_LIST_LENGTH: usize = 1024;
 /// Deeper than a tree over every version an archive will ever hold.
@@ -41,7 +43,7 @@ pub struct EvidenceRecord {
     pub version: u8,
     pub digest_algorithms: Vec<AlgorithmIdentifierOwned>,
     #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
-    pub crypto_infos: Option<Vec<Attribute>>,
+    pub crypto_infos: Option<Opaque<false>>,
     #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
     pub encryption_info: Option<EncryptionInfo>,
     pub archive_time_stamp_sequence: Vec<ArchiveTimeStampChain>,
@@ -52,6 +54,33 @@ pub struct EvidenceRecord {
 pub struct EncryptionInfo {
     pub encryption_info_type: ObjectIdentifier,
     pub encryption_info_value: Any,
+}
+
+/// A SET (`SET` true) or SEQUENCE that seloste does not interpret (crypto infos,
+/// attributes), kept byte for byte: decoding it as what it holds would sort a SET OF
+/// (slowly, for a crafted one) and could change the bytes that hashing earlier chains
+/// must see as they were.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Opaque<const SET: bool>(pub Vec<u8>);
+
+impl<const SET: bool> FixedTag for Opaque<SET> {
+    const TAG: Tag = if SET { Tag::Set } else { Tag::Sequence };
+}
+
+impl<'a, const SET: bool> DecodeValue<'a> for Opaque<SET> {
+    fn decode_value<R: Reader<'a>>(reader: &mut R, header: Header) -> der::Result<Self> {
+        reader.read_vec(header.length).map(Opaque)
+    }
+}
+
+impl<const SET: bool> EncodeValue for Opaque<SET> {
+    fn value_len(&self) -> der::Result<Length> {
+        Length::try_from(self.0.len())
+    }
+
+    fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
+        writer.write(&self.0)
+    }
 }
 
 /// The timestamps that renew one another, all with one hash algorithm.
@@ -65,7 +94,7 @@ pub struct ArchiveTimeStamp {
     #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
     pub digest_algorithm: Option<AlgorithmIdentifierOwned>,
     #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
-    pub attributes: Option<Attributes>,
+    pub attributes: Option<Opaque<true>>,
     #[asn1(context_specific = "2", tag_mode = "IMPLICIT", optional = "true")]
     pub reduced_hashtree: Option<Vec<PartialHashtree>>,
     pub time_stamp: ContentInfo,
@@ -114,8 +143,8 @@ pub struct HashTree {
 
 impl HashTree {
     /// Builds the tree over `leaves` (duplicates count once). `leaves` must not be empty.
-    pub fn build(algorithm: ObjectIdentifier, leaves: &[Vec<u8>]) -> Check<HashTree> {
-        let mut level: Vec<Vec<u8>> = leaves.to_vec();
+    pub fn build(algorithm: ObjectIdentifier, leaves: &[Hash]) -> Check<HashTree> {
+        let mut level: Vec<Hash> = leaves.to_vec();
         level.sort();
         level.dedup();
         if level.is_empty() {
@@ -127,23 +156,29 @@ impl HashTree {
         let mut first_level = true;
         while level.len() > 1 {
             let mut parents = Vec::new();
-            let mut parent_of: BTreeMap<Hash, (Hash, Vec<Hash>)> = BTreeMap::new();
-            for group in groups(&level) {
+            // Each node's parent, and the list its leaves' reduced trees get for this level.
+            let mut parent_of: BTreeMap<Hash, (Hash, Option<Vec<Hash>>)> = BTreeMap::new();
+            for group in groups(&level, first_level) {
+                if let [alone] = group {
+                    parent_of.insert(alone.clone(), (alone.clone(), None));
+                    parents.push(alone.clone());
+                    continue;
+                }
                 let members: Vec<&[u8]> = group.iter().map(Vec::as_slice).collect();
                 let parent = node_hash(&algorithm, &members)?;
                 for node in group {
-                    let listed: Vec<Vec<u8>> = if first_level {
+                    let listed: Vec<Hash> = if first_level {
                         group.to_vec()
                     } else {
                         group.iter().filter(|other| *other != node).cloned().collect()
                     };
-                    parent_of.insert(node.clone(), (parent.clone(), listed));
+                    parent_of.insert(node.clone(), (parent.clone(), Some(listed)));
                 }
                 parents.push(parent);
             }
             for (node, lists) in paths.values_mut() {
                 let (parent, listed) = parent_of[node.as_slice()].clone();
-                lists.push(listed);
+                lists.extend(listed);
                 *node = parent;
             }
             parents.sort();
@@ -167,10 +202,13 @@ impl HashTree {
     }
 }
 
-/// Pairs, the last group a triple when the count is odd: no node is left alone.
-fn groups(level: &[Vec<u8>]) -> Vec<&[Vec<u8>]> {
-    let mut groups: Vec<&[Vec<u8>]> = level.chunks(2).collect();
-    if groups.len() > 1 && groups.last().is_some_and(|last| last.len() == 1) {
+/// Pairs. Among the leaves, an odd one joins the last pair, so that every leaf's first
+/// list holds it with its siblings; above them, an odd node is carried up unpaired, so
+/// that every later list holds exactly one sibling, which every reading of RFC 4998 (and
+/// Bouncy Castle's) combines the same way.
+fn groups(level: &[Hash], first_level: bool) -> Vec<&[Hash]> {
+    let mut groups: Vec<&[Hash]> = level.chunks(2).collect();
+    if first_level && groups.len() > 1 && groups.last().is_some_and(|last| last.len() == 1) {
         groups.pop();
         let start = level.len() - 3;
         groups.pop();
@@ -195,8 +233,10 @@ pub fn root_from(algorithm: &ObjectIdentifier, leaf: &[u8], reduced: Option<&[Pa
     if !first.iter().any(|hash| hash.as_bytes() == leaf) {
         return rejected("the reduced hash tree does not contain the data's hash: it proves other data");
     }
+    // A first list of the leaf alone stands for the leaf itself (as Bouncy Castle writes a
+    // leaf with no sibling at its level).
     let members: Vec<&[u8]> = first.iter().map(OctetString::as_bytes).collect();
-    let mut node = node_hash(algorithm, &members)?;
+    let mut node = if members.len() == 1 { leaf.to_vec() } else { node_hash(algorithm, &members)? };
     for list in rest {
         let mut members: Vec<&[u8]> = list.iter().map(OctetString::as_bytes).collect();
         if !members.contains(&node.as_slice()) {
@@ -293,22 +333,54 @@ pub fn decode(record: &[u8]) -> Check<EvidenceRecord> {
         return rejected("the evidence record is for encrypted data, which seloste does not archive");
     }
     let count: usize = record.archive_time_stamp_sequence.iter().map(Vec::len).sum();
-    if record.archive_time_stamp_sequence.is_empty() || count > MAX_TIMESTAMPS {
-        return rejected(format!("the evidence record holds {count} timestamps"));
+    let chains = record.archive_time_stamp_sequence.len();
+    if chains == 0 || chains > MAX_CHAINS || count > MAX_TIMESTAMPS {
+        return rejected(format!("the evidence record holds {count} timestamps in {chains} chains"));
     }
     Ok(record)
 }
 
 /// Checks an evidence record over `data` (RFC 4998 §5.3): each chain's first timestamp
 /// over the data (after the first chain, with the chains before), each later timestamp
-/// over the one before, every reduced tree up to its timestamp's imprint, every token
-/// with `trust` at its own time, and each renewal made before the certificate of the
-/// TSA it renews had expired.
-pub fn check_record(record: &[u8], data: &[u8], trust: Option<&TrustStore>) -> Check<Proven> {
+/// over the one before, every reduced tree up to its timestamp's imprint, and the order
+/// of the timestamps. With `trust`, every TSA must chain to it at its timestamp's own
+/// time and still when the next timestamp covered it, the newest one `now`: a timestamp
+/// whose TSA certificate had expired, or been revoked, before it was renewed is no proof,
+/// since a key no longer guarded could have made it.
+pub fn check_record(record: &[u8], data: &[u8], trust: Option<&TrustStore>, now: SystemTime) -> Check<Proven> {
     let record = decode(record)?;
+    let stamps = timestamps(&record, data)?;
+    let checked: Vec<TokenInfo> = stamps.iter().map(|stamp| stamp.info.clone()).collect();
+    if let Some(trust) = trust {
+        for (index, Stamp { place, token, imprint, .. }) in stamps.iter().enumerate() {
+            let relied_on = checked.get(index + 1).map_or(now, |next| next.gen_time.to_system_time());
+            check_token_until(token, imprint, Some(trust), Some(relied_on)).map_err(|invalid| invalid.within(place))?;
+        }
+    }
+    let first = checked.first().expect("a decoded record has a timestamp");
+    Ok(Proven {
+        existed_at: first.gen_time.to_system_time(),
+        latest: checked.last().expect("a decoded record has a timestamp").clone(),
+        timestamps: checked.len(),
+        chains: record.archive_time_stamp_sequence.len(),
+    })
+}
+
+/// A timestamp of a record: where it is, the token, the imprint it must carry (computed
+/// from the data and the record itself), and what it states.
+struct Stamp {
+    place: String,
+    token: Vec<u8>,
+    imprint: MessageImprint,
+    info: TokenInfo,
+}
+
+/// Each timestamp of the record, in order, its token checked to carry the imprint the
+/// data and the record before it call for, each later than the one it renews.
+fn timestamps(record: &EvidenceRecord, data: &[u8]) -> Check<Vec<Stamp>> {
     let chains = &record.archive_time_stamp_sequence;
     let declared: Vec<ObjectIdentifier> = record.digest_algorithms.iter().map(|algorithm| algorithm.oid).collect();
-    let mut checked: Vec<TokenInfo> = Vec::new();
+    let mut stamps = Vec::new();
     for (index, chain) in chains.iter().enumerate() {
         let within = |invalid: Invalid| invalid.within(&format!("chain {}", index + 1));
         let algorithm = chain_algorithm(chain).map_err(within)?;
@@ -319,7 +391,8 @@ pub fn check_record(record: &[u8], data: &[u8], trust: Option<&TrustStore>) -> C
             ))));
         }
         for (position, stamp) in chain.iter().enumerate() {
-            let within = |invalid: Invalid| invalid.within(&format!("chain {}, timestamp {}", index + 1, position + 1));
+            let place = format!("chain {}, timestamp {}", index + 1, position + 1);
+            let within = |invalid: Invalid| invalid.within(&place);
             if stamp.digest_algorithm.as_ref().is_some_and(|stated| stated.oid != algorithm) {
                 return Err(within(Invalid::Rejected("a chain's timestamps must share one hash algorithm".into())));
             }
@@ -331,30 +404,17 @@ pub fn check_record(record: &[u8], data: &[u8], trust: Option<&TrustStore>) -> C
             .map_err(within)?;
             let root = root_from(&algorithm, &leaf, stamp.reduced_hashtree.as_deref()).map_err(within)?;
             let token = stamp.time_stamp.to_der().map_err(|err| within(Invalid::Rejected(err.to_string())))?;
-            let info = check_token(&token, &imprint(&algorithm, &root), trust).map_err(within)?;
-            if let Some(previous) = checked.last() {
-                let time = info.gen_time.to_system_time();
-                if time < previous.gen_time.to_system_time() {
-                    return Err(within(Invalid::Rejected("it is older than the timestamp it renews".into())));
-                }
-                if time > previous.tsa_valid_until {
-                    return Err(within(Invalid::Rejected(format!(
-                        "it was made after the certificate of {} (the TSA of the timestamp it renews) had expired, so \
-                         that timestamp was no longer proof when it was renewed",
-                        previous.tsa
-                    ))));
-                }
+            let imprint = imprint(&algorithm, &root);
+            let info = check_token(&token, &imprint, None).map_err(within)?;
+            if let Some(previous) = stamps.last().map(|stamp: &Stamp| &stamp.info)
+                && info.gen_time.to_system_time() < previous.gen_time.to_system_time()
+            {
+                return Err(within(Invalid::Rejected("it is older than the timestamp it renews".into())));
             }
-            checked.push(info);
+            stamps.push(Stamp { place, token, imprint, info });
         }
     }
-    let first = checked.first().expect("a decoded record has a timestamp");
-    Ok(Proven {
-        existed_at: first.gen_time.to_system_time(),
-        latest: checked.last().expect("a decoded record has a timestamp").clone(),
-        timestamps: checked.len(),
-        chains: chains.len(),
-    })
+    Ok(stamps)
 }
 
 #[cfg(test)]
@@ -378,6 +438,12 @@ mod tests {
             }
             let stranger = root_from(&rfc5912::ID_SHA_256, &leaf(200), tree.reduced(&leaves[0]).as_deref());
             assert!(size == 1 || stranger.is_err(), "size {size}");
+            // Above the leaves, each list holds one sibling, as Bouncy Castle reads them.
+            for leaf in &leaves {
+                let reduced = tree.reduced(leaf).unwrap_or_default();
+                assert!(reduced.iter().skip(1).all(|list| list.len() == 1), "size {size}");
+                assert!(reduced.first().is_none_or(|first| (2..=3).contains(&first.len())), "size {size}");
+            }
         }
     }
 
