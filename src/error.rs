@@ -126,6 +126,9 @@ pub enum Error {
     Signing { what: String, message: String },
     /// The timestamp authority could not give a usable timestamp.
     Timestamp { url: String, message: String },
+    /// Revocation data for a long-term signature could not be had, or says a certificate
+    /// was revoked.
+    Revocation { url: String, message: String },
     /// The archive refused the operation or is not in the state it must be.
     Archive { path: PathBuf, message: String },
 }
@@ -159,6 +162,8 @@ impl fmt::Display for Error {
             Error::Render { what, message } => write!(f, "rendering {what}: {message}"),
             Error::Signing { what, message } => write!(f, "signing {what}: {message}"),
             Error::Timestamp { url, message } => write!(f, "timestamp authority {url}: {message}"),
+            Error::Revocation { url, message } if url.is_empty() => write!(f, "revocation data: {message}"),
+            Error::Revocation { url, message } => write!(f, "revocation data from {url}: {message}"),
             Error::Archive { path, message } => write!(f, "archive {}: {message}", path.display()),
         }
     }

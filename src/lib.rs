@@ -23,6 +23,7 @@ pub mod pkix;
 pub mod publish;
 pub mod record;
 pub mod render;
+pub mod revocation;
 pub mod sign;
 pub mod source;
 pub mod statutes;

@@ -79,17 +79,31 @@ pub fn verify_pdf(pdf: &[u8], trust: &TrustStore) -> Check<Verified> {
     if dictionaries.is_empty() {
         return Err(Invalid::NotSigned);
     }
+    // With validation data (PAdES B-LT), every chain is checked for revocation by the
+    // CRLs in the file, and a certificate they do not cover fails.
+    let long_term = validation_data(&document).map(|(crls, certificates)| trust.with_revocation(crls, certificates));
+    let trust = long_term.as_ref().unwrap_or(trust);
     let mut results = Vec::new();
     for dictionary in dictionaries {
         results.push(check_pdf_signature(pdf, dictionary, trust)?);
     }
     results.sort_by_key(|(end, _)| *end);
-    let (covered_to, newest) = results.pop().expect("at least one signature");
+    let (covered_to, mut newest) = results.pop().expect("at least one signature");
     if covered_to != pdf.len() {
-        return rejected(format!(
-            "the file was changed after signing: {} bytes follow the signed range",
-            pdf.len().saturating_sub(covered_to)
-        ));
+        // After the newest signature, only validation data may be added (B-LT's DSS).
+        let changed = || {
+            rejected(format!(
+                "the file was changed after signing: {} bytes follow the signed range",
+                pdf.len().saturating_sub(covered_to)
+            ))
+        };
+        let Ok(revision) = Document::load_mem(&pdf[..covered_to]) else { return changed() };
+        if changes_only_sign(&revision, &document).is_err() || long_term.is_none() {
+            return changed();
+        }
+    }
+    if long_term.is_some() && newest.timestamp.is_some() {
+        newest.kind = "PAdES B-LT";
     }
     for (end, signature) in &results {
         let revision = Document::load_mem(&pdf[..*end]).map_err(|err| {
@@ -101,6 +115,38 @@ pub fn verify_pdf(pdf: &[u8], trust: &TrustStore) -> Check<Verified> {
     }
     Ok(Verified { newest, earlier: results.into_iter().map(|(_, signature)| signature).collect() })
 }
+
+/// The CRLs and certificates of a PDF's Document Security Store, if it has one with CRLs.
+fn validation_data(document: &Document) -> Option<(Vec<Vec<u8>>, Vec<x509_cert::Certificate>)> {
+    let catalog = document.catalog().ok()?;
+    let dss = match catalog.get(b"DSS").ok()? {
+        Object::Reference(id) => document.get_dictionary(*id).ok()?,
+        Object::Dictionary(dss) => dss,
+        _ => return None,
+    };
+    let streams = |key: &[u8]| -> Vec<Vec<u8>> {
+        let Ok(Object::Array(items)) = dss.get(key) else { return Vec::new() };
+        items
+            .iter()
+            .filter_map(|item| item.as_reference().ok())
+            .filter_map(|id| document.get_object(id).ok()?.as_stream().ok())
+            .filter_map(|stream| stream.decompressed_content().ok().or_else(|| Some(stream.content.clone())))
+            .take(MAX_VALIDATION_ITEMS)
+            .collect()
+    };
+    let crls = streams(b"CRLs");
+    if crls.is_empty() {
+        return None;
+    }
+    let certificates = streams(b"Certs")
+        .iter()
+        .filter_map(|der| <x509_cert::Certificate as der::Decode>::from_der(der).ok())
+        .collect();
+    Some((crls, certificates))
+}
+
+/// More certificates or CRLs than any real chain's validation data holds.
+const MAX_VALIDATION_ITEMS: usize = 256;
 
 /// Whether the objects `later` added to or changed from `signed` only add signatures (a
 /// signature and its field, the form's list of fields, a page's list of annotations, an

@@ -34,6 +34,11 @@ fn tsa() -> Option<&'static Tsa> {
 /// Starts a TSA of its own that keeps its certificates in `dir` and counts its answers in
 /// `dir/requests.log`; it stops when the returned value is dropped.
 fn start_tsa(dir: &Path) -> Option<Tsa> {
+    start_tsa_with(dir, &[])
+}
+
+/// Starts a TSA of its own with more options of tests/tsa_server.py (`--pki`).
+fn start_tsa_with(dir: &Path, options: &[&str]) -> Option<Tsa> {
     {
         if !have_tool("openssl") || !have_tool("python3") {
             return None;
@@ -41,6 +46,7 @@ fn start_tsa(dir: &Path) -> Option<Tsa> {
         let mut child = Command::new("python3")
             .arg(project_root().join("tests/tsa_server.py"))
             .args(["--dir", dir.to_str().unwrap(), "--max-seconds", "900", "--stop-on-eof"])
+            .args(options)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -495,4 +501,112 @@ fn evidence_attacks_are_caught(dir: &Path, archive: &Path, keys: &Path, tsa: &Ts
         assert_eq!(verified.status.code(), Some(1), "{attack}: not caught\n{}", stdout(&verified));
         assert!(stdout(&verified).contains(expected), "{attack}: {}", stdout(&verified));
     }
+}
+
+/// Renders one sample's Finnish PDF into `out`, signed at `level` with the given key.
+fn render_signed(out: &Path, tsa: &Tsa, key: &[String], level: &str) -> Output {
+    let record = samples().join("lieto-lapsiperheet.yaml");
+    let url = format!("{}/", tsa.url);
+    let mut args = vec!["render", record.to_str().unwrap(), "-o", out.to_str().unwrap(), "--format", "pdf"];
+    args.extend(["--lang", "fi", "--tsa", &url, "--level", level]);
+    args.extend(key.iter().map(String::as_str));
+    seloste(&args)
+}
+
+#[test]
+fn b_lt_pdfs_carry_the_chains_and_crls_and_verify_from_them_alone() {
+    let dir = scratch("long-term");
+    let pki = dir.join("pki");
+    let Some(tsa) = start_tsa_with(&pki, &["--pki"]) else { return };
+    let file = |name: &str| pki.join(name).display().to_string();
+    let (signer, revoked) = (
+        [file("signer.key"), file("signer.pem"), file("signing-ca.pem")],
+        [file("revoked.key"), file("revoked.pem"), file("signing-ca.pem")],
+    );
+    let key_args = |[key, cert, chain]: &[String; 3]| -> Vec<String> {
+        vec!["--key".into(), key.clone(), "--cert".into(), cert.clone(), "--chain".into(), chain.clone()]
+    };
+
+    let out = dir.join("out");
+    let args = key_args(&signer);
+    let made = render_signed(&out, &tsa, &args, "B-LT");
+    assert!(made.status.success(), "{}{}", stdout(&made), stderr(&made));
+    let pdf = out.join("lieto-lapsiperheet.fi.pdf");
+    let pdf_arg = pdf.to_str().unwrap();
+    let trust = ["--trust", &file("signing-ca.pem"), "--trust", &file("tsa-ca.pem")].map(str::to_owned);
+    let verify = |path: &str| {
+        let mut args = vec!["verify".to_owned(), path.to_owned()];
+        args.extend(trust.iter().cloned());
+        seloste(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let verified = verify(pdf_arg);
+    assert!(verified.status.success(), "{}", stdout(&verified));
+    assert!(stdout(&verified).contains("PAdES B-LT signature by TEST LONG-TERM SIGNER"), "{}", stdout(&verified));
+    let bytes = std::fs::read(&pdf).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("/DSS") && text.contains("/CRLs") && text.contains("/ESIC"), "no DSS in the file");
+    if have_tool("pdfsig") {
+        let checked = run("pdfsig", &[pdf_arg]);
+        assert!(stdout(&checked).contains("Signature is Valid"), "{}", stdout(&checked));
+    }
+    if have_tool("qpdf") {
+        let checked = run("qpdf", &["--check", pdf_arg]);
+        assert!(checked.status.success(), "{}", stdout(&checked));
+    }
+    if have_tool("pdfinfo") {
+        let meta = stdout(&run("pdfinfo", &["-meta", pdf_arg]));
+        assert!(meta.contains("pdfaid:part") && meta.contains("pdfuaid:part"), "the PDF/A and PDF/UA ids were lost");
+    }
+
+    // A revoked signer, a certificate without revocation information, and B-LT without a
+    // TSA are refused, and nothing is written.
+    let refused = dir.join("refused");
+    let args = key_args(&revoked);
+    let result = render_signed(&refused, &tsa, &args, "B-LT");
+    assert!(!result.status.success());
+    assert!(stderr(&result).contains("was revoked"), "{}", stderr(&result));
+    let test_key = dir.join("test-key");
+    assert!(seloste(&["keygen", "-o", test_key.to_str().unwrap()]).status.success());
+    let args = key_args(&[
+        test_key.join("key.pem").display().to_string(),
+        test_key.join("cert.pem").display().to_string(),
+        test_key.join("ca.pem").display().to_string(),
+    ]);
+    let result = render_signed(&refused, &tsa, &args, "B-LT");
+    assert!(stderr(&result).contains("has no revocation information"), "{}", stderr(&result));
+    assert!(files_in(&refused).iter().all(|path| !path.to_string_lossy().ends_with(".pdf")));
+    let record = samples().join("lieto-lapsiperheet.yaml");
+    let mut args = vec!["render".to_owned(), record.display().to_string(), "-o".into(), refused.display().to_string()];
+    args.extend(["--level".into(), "B-LT".into()]);
+    args.extend(key_args(&signer));
+    let result = seloste(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(stderr(&result).contains("give a timestamp authority with --tsa"), "{}", stderr(&result));
+
+    // A DSS whose CRL is another CA's proves nothing about the signer.
+    let b_t = dir.join("b-t");
+    let args = key_args(&signer);
+    let made = render_signed(&b_t, &tsa, &args, "B-T");
+    assert!(made.status.success(), "{}", stderr(&made));
+    let b_t_pdf = std::fs::read(b_t.join("lieto-lapsiperheet.fi.pdf")).unwrap();
+    let certificates: Vec<Vec<u8>> = ["signer.pem", "signing-ca.pem", "tsa.pem", "tsa-ca.pem"]
+        .iter()
+        .map(|name| pem_to_der(&pki.join(name)))
+        .collect();
+    let other_crl = std::fs::read(pki.join("crl-tsa-ca.crl")).unwrap();
+    let forged = seloste::sign::pades::add_dss(&b_t_pdf, &certificates, &[other_crl]).unwrap();
+    let forged_path = dir.join("forged.pdf");
+    std::fs::write(&forged_path, forged).unwrap();
+    let verified = verify(forged_path.to_str().unwrap());
+    assert_eq!(verified.status.code(), Some(1), "{}", stdout(&verified));
+    assert!(
+        stdout(&verified).contains("no revocation list (CRL) that its issuer signed covers"),
+        "{}",
+        stdout(&verified)
+    );
+}
+
+fn pem_to_der(path: &Path) -> Vec<u8> {
+    let converted = run("openssl", &["x509", "-in", path.to_str().unwrap(), "-outform", "DER"]);
+    assert!(converted.status.success());
+    converted.stdout
 }

@@ -11,6 +11,11 @@ first use. It prints its base URL on the first line of standard output, then ser
     seloste verify out/*.pdf --trust out/test-key/ca.pem --trust /tmp/tsa/tsa-ca.pem
 
 Each granted request adds a line to requests.log in --dir, for tests that count requests.
+
+With --pki, every certificate names a CRL distribution point on this server
+(/crl/tsa-ca.crl, /crl/signing-ca.crl), which it serves, and --dir also gets a signing CA
+(signing-ca.pem) with two signers for PAdES B-LT tests: signer.pem / signer.key, and
+revoked.pem / revoked.key, which the signing CA's CRL lists as revoked.
 Paths other than / answer badly on purpose, for tests of the client's checks:
 /http-error (HTTP 500), /reject (status rejection), /garbage (not DER),
 /wrong-imprint (a token over other data), /wrong-nonce (a token for another request),
@@ -56,6 +61,68 @@ extendedKeyUsage = critical, timeStamping
 
 def openssl(*args, data=None):
     return subprocess.run(["openssl", *args], input=data, capture_output=True, check=True).stdout
+
+
+SIGNER_EXTENSIONS = """
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, nonRepudiation
+"""
+
+
+def make_ca(path, name, subject):
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", path(f"{name}.key"), "-out", path(f"{name}.pem"), "-days", "3650",
+            "-subj", subject,
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    os.chmod(path(f"{name}.key"), 0o600)
+
+
+def issue(path, name, ca, subject, extensions):
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", path(f"{name}.key"), "-out", path(f"{name}.csr"), "-subj", subject)
+    with open(path(f"{name}.ext"), "w") as out:
+        out.write(extensions)
+    openssl("x509", "-req", "-in", path(f"{name}.csr"), "-CA", path(f"{ca}.pem"), "-CAkey", path(f"{ca}.key"),
+            "-CAcreateserial", "-out", path(f"{name}.pem"), "-days", "3650", "-extfile", path(f"{name}.ext"))
+    os.chmod(path(f"{name}.key"), 0o600)
+
+
+def make_crl(path, ca, revoked_names):
+    """The CA's CRL (DER) in crl-<ca>.crl, listing the certificates named as revoked."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    ca_cert = x509.load_pem_x509_certificate(open(path(f"{ca}.pem"), "rb").read())
+    ca_key = serialization.load_pem_private_key(open(path(f"{ca}.key"), "rb").read(), password=None)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (x509.CertificateRevocationListBuilder().issuer_name(ca_cert.subject)
+               .last_update(now - datetime.timedelta(days=1)).next_update(now + datetime.timedelta(days=30))
+               .add_extension(x509.CRLNumber(1), critical=False))
+    for name in revoked_names:
+        certificate = x509.load_pem_x509_certificate(open(path(f"{name}.pem"), "rb").read())
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(certificate.serial_number)
+            .revocation_date(now - datetime.timedelta(days=1)).build())
+    crl = builder.sign(ca_key, hashes.SHA256())
+    with open(path(f"crl-{ca}.crl"), "wb") as out:
+        out.write(crl.public_bytes(serialization.Encoding.DER))
+
+
+def make_pki(directory, base_url):
+    """The TSA, a signing CA and its signers, every certificate naming its CA's CRL here."""
+    os.makedirs(directory, exist_ok=True)
+    path = lambda name: os.path.join(directory, name)
+    point = lambda ca: f"crlDistributionPoints = URI:{base_url}/crl/{ca}.crl\n"
+    make_ca(path, "tsa-ca", "/O=seloste tests/CN=TEST TSA CA")
+    issue(path, "tsa", "tsa-ca", "/O=seloste tests/CN=TEST TSA", TSA_EXTENSIONS + point("tsa-ca"))
+    make_ca(path, "signing-ca", "/O=seloste tests/CN=TEST SIGNING CA")
+    issue(path, "signer", "signing-ca", "/O=seloste tests/CN=TEST LONG-TERM SIGNER",
+          SIGNER_EXTENSIONS + point("signing-ca"))
+    issue(path, "revoked", "signing-ca", "/O=seloste tests/CN=TEST REVOKED SIGNER",
+          SIGNER_EXTENSIONS + point("signing-ca"))
+    make_crl(path, "tsa-ca", [])
+    make_crl(path, "signing-ca", ["revoked"])
 
 
 def make_material(directory):
@@ -125,6 +192,14 @@ def handler_for(directory):
             self.end_headers()
             self.wfile.write(body)
 
+        def do_GET(self):
+            name = self.path[len("/crl/"):] if self.path.startswith("/crl/") else ""
+            crl = os.path.join(directory, f"crl-{name}")
+            if name in ("tsa-ca.crl", "signing-ca.crl") and os.path.exists(crl):
+                self.answer(200, open(crl, "rb").read(), "application/pkix-crl")
+            else:
+                self.answer(404, b"unknown path", "text/plain")
+
         def do_POST(self):
             query = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             mode = self.path.strip("/")
@@ -164,12 +239,16 @@ def main():
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)")
     parser.add_argument("--max-seconds", type=float, default=3600, help="stop after this long")
     parser.add_argument("--stop-on-eof", action="store_true", help="stop when standard input closes (for tests)")
+    parser.add_argument("--pki", action="store_true", help="certificates with CRLs served here, and signers")
     arguments = parser.parse_args()
     directory = os.path.abspath(arguments.dir)
-    make_material(directory)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", arguments.port), handler_for(directory))
     server.daemon_threads = True
-    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
+    base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    if arguments.pki:
+        make_pki(directory, base_url)
+    make_material(directory)
+    print(base_url, flush=True)
     deadline = threading.Timer(arguments.max_seconds, server.shutdown)
     deadline.daemon = True
     deadline.start()

@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use seloste::batch::Shard;
+use seloste::record::SignatureLevel;
 use seloste::sign::{KeySpec, secret};
 use seloste::timestamp::Tsa;
 use seloste::{Format, LangForm};
@@ -295,9 +296,38 @@ pub struct TsaArgs {
     /// How long to wait for the timestamp authority, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub tsa_timeout: u64,
+    /// The PAdES level: B-B (the signature), B-T (with a timestamp; needs --tsa), B-LT (also
+    /// the chains' certificates and CRLs in the PDF, fetched from the certificates' CRL
+    /// addresses). Default: B-T with --tsa, else B-B, or the organisation file's `level`.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub level: Option<LevelArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LevelArg {
+    #[value(name = "B-B", alias = "b-b")]
+    Basic,
+    #[value(name = "B-T", alias = "b-t")]
+    Timestamped,
+    #[value(name = "B-LT", alias = "b-lt")]
+    LongTerm,
+}
+
+impl From<LevelArg> for SignatureLevel {
+    fn from(level: LevelArg) -> SignatureLevel {
+        match level {
+            LevelArg::Basic => SignatureLevel::Basic,
+            LevelArg::Timestamped => SignatureLevel::Timestamped,
+            LevelArg::LongTerm => SignatureLevel::LongTerm,
+        }
+    }
 }
 
 impl TsaArgs {
+    pub fn level(&self) -> Option<SignatureLevel> {
+        self.level.map(SignatureLevel::from)
+    }
+
     pub fn tsa(&self) -> Option<Tsa> {
         self.tsa.clone().map(|url| Tsa { url, timeout: self.timeout() })
     }

@@ -267,7 +267,7 @@ fn batch(
 fn sign(files: &[PathBuf], key: &KeyArgs, signing_time: Option<&str>, tsa: &TsaArgs) -> Result<ExitCode, Failure> {
     let time = signing_time_of(signing_time)?;
     let spec = key.access.spec(&key.key, key.cert.as_deref(), key.chain.as_deref());
-    let signer = Signer { identity: Identity::load(&spec, time)?, time, tsa: tsa.tsa() };
+    let signer = Signer::new(Identity::load(&spec, time)?, time, tsa.tsa(), tsa.level())?;
     let mut failed = 0;
     for file in files {
         match seloste::sign::sign_file(&signer, file) {
@@ -403,7 +403,7 @@ fn key_source(args: &SigningArgs) -> Result<KeySource, Failure> {
     let time = signing_time_of(args.signing_time.as_deref())?;
     if let Some(key) = &args.key {
         let identity = Identity::load(&args.access.spec(key, args.cert.as_deref(), args.chain.as_deref()), time)?;
-        return Ok(KeySource::One(Arc::new(Signer { identity, time, tsa: args.tsa.tsa() })));
+        return Ok(KeySource::One(Arc::new(Signer::new(identity, time, args.tsa.tsa(), args.tsa.level())?)));
     }
     if let Some(dir) = &args.test_key {
         let key = dir.join("key.pem");
@@ -422,10 +422,10 @@ fn key_source(args: &SigningArgs) -> Result<KeySource, Failure> {
             }
         }
         let identity = Identity::load(&KeySpec::files(&key, &dir.join("cert.pem"), None), time)?;
-        return Ok(KeySource::One(Arc::new(Signer { identity, time, tsa: args.tsa.tsa() })));
+        return Ok(KeySource::One(Arc::new(Signer::new(identity, time, args.tsa.tsa(), args.tsa.level())?)));
     }
     if args.sign {
-        return Ok(KeySource::per_organisation(time, args.tsa.tsa(), args.tsa.timeout()));
+        return Ok(KeySource::per_organisation(time, args.tsa.tsa(), args.tsa.level(), args.tsa.timeout()));
     }
     if args.tsa.tsa.is_some() {
         return Err(Error::Usage(

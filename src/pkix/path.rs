@@ -46,6 +46,7 @@ const DOCUMENT_SIGNING_PURPOSES: [ObjectIdentifier; 5] = [
 ];
 
 /// A trusted certificate, kept whole so that its own validity can be checked.
+#[derive(Clone)]
 struct Anchor {
     certificate: Certificate,
     der: Vec<u8>,
@@ -57,6 +58,11 @@ pub struct TrustStore {
     anchors: Vec<Anchor>,
     /// Check everything but the chain: for describing a signature just made.
     integrity_only: bool,
+    /// Revocation lists (DER) every certificate of a path but the anchor must be covered
+    /// by and not listed in; `None` checks no revocation.
+    crls: Option<Vec<Vec<u8>>>,
+    /// Certificates to build paths with besides those a signature carries (a PDF's DSS).
+    more_certificates: Vec<Certificate>,
 }
 
 impl TrustStore {
@@ -65,13 +71,26 @@ impl TrustStore {
             .into_iter()
             .filter_map(|certificate| Some(Anchor { der: certificate.to_der().ok()?, certificate }))
             .collect();
-        TrustStore { anchors, integrity_only: false }
+        TrustStore { anchors, ..TrustStore::default() }
+    }
+
+    /// The same anchors, with revocation checked by `crls` (DER): each must be signed by
+    /// the issuer of the certificates it covers and current at the time validated, and a
+    /// certificate no CRL covers fails (PAdES B-LT: the file must carry what proves the
+    /// status). `certificates` join every path's pool.
+    pub fn with_revocation(&self, crls: Vec<Vec<u8>>, certificates: Vec<Certificate>) -> TrustStore {
+        TrustStore {
+            anchors: self.anchors.clone(),
+            integrity_only: self.integrity_only,
+            crls: Some(crls),
+            more_certificates: certificates,
+        }
     }
 
     /// A store that skips the chain check: used to read what a signature just made states,
     /// never to judge a file someone else signed.
     pub fn integrity_only() -> TrustStore {
-        TrustStore { anchors: Vec::new(), integrity_only: true }
+        TrustStore { integrity_only: true, ..TrustStore::default() }
     }
 
     /// Validates the path from `certificate` through `pool` to a trust anchor at `at`, and
@@ -93,6 +112,7 @@ impl TrustStore {
         }
         let intermediates: Vec<CertificateDer<'static>> = pool
             .iter()
+            .chain(&self.more_certificates)
             .filter(|candidate| *candidate != certificate)
             .filter_map(|candidate| candidate.to_der().ok())
             .map(CertificateDer::from)
@@ -116,6 +136,31 @@ impl TrustStore {
             })
         };
         let purposes = Purposes(usage);
+        let parsed: Vec<webpki::CertRevocationList<'_>> = match &self.crls {
+            None => Vec::new(),
+            Some(crls) => crls
+                .iter()
+                .map(|der| webpki::OwnedCertRevocationList::from_der(der).map(webpki::CertRevocationList::from))
+                .collect::<Result<_, _>>()
+                .map_err(|err| Invalid::Rejected(format!("a revocation list (CRL) is malformed: {err}")))?,
+        };
+        let crl_refs: Vec<&webpki::CertRevocationList<'_>> = parsed.iter().collect();
+        let revocation = match &self.crls {
+            None => None,
+            Some(_) => Some(
+                webpki::RevocationOptionsBuilder::new(&crl_refs)
+                    .map_err(|_| {
+                        Invalid::Rejected(format!(
+                            "the file carries no revocation data (CRL) for the chain of {}",
+                            common_name(certificate)
+                        ))
+                    })?
+                    .with_depth(webpki::RevocationCheckDepth::Chain)
+                    .with_status_policy(webpki::UnknownStatusPolicy::Deny)
+                    .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
+                    .build(),
+            ),
+        };
         end_entity
             .verify_for_usage(
                 webpki::ALL_VERIFICATION_ALGS,
@@ -123,7 +168,7 @@ impl TrustStore {
                 &intermediates,
                 time,
                 purposes,
-                None,
+                revocation,
                 Some(&our_checks),
             )
             .map(|_| ())
@@ -283,6 +328,16 @@ fn explain(error: &webpki::Error, certificate: &Certificate, at: SystemTime) -> 
             )
         }
         webpki::Error::CaUsedAsEndEntity => format!("the certificate of {name} is a CA certificate, not a signer's"),
+        webpki::Error::CertRevoked => format!("a certificate of the chain of {name} was revoked by {when}"),
+        webpki::Error::UnknownRevocationStatus => {
+            format!("no revocation list (CRL) that its issuer signed covers a certificate of the chain of {name}")
+        }
+        webpki::Error::CrlExpired { .. } => {
+            format!("a revocation list (CRL) for the chain of {name} was out of date at {when} (its nextUpdate passed)")
+        }
+        webpki::Error::InvalidCrlSignatureForPublicKey | webpki::Error::UnsupportedCrlSignatureAlgorithmContext(_) => {
+            format!("a revocation list (CRL) for the chain of {name} is not signed by the certificate's issuer")
+        }
         webpki::Error::EndEntityUsedAsCa => {
             "a certificate in the chain issues certificates but is not a CA: an end-entity certificate acts as a CA"
                 .to_owned()

@@ -355,6 +355,35 @@ pub struct SigningFiles {
     /// The RFC 3161 timestamp authority's URL, for timestamped (PAdES B-T) signatures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tsa: Option<String>,
+    /// The PAdES level of the PDF signatures; by default B-T with a timestamp authority,
+    /// B-B without. `--level` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<SignatureLevel>,
+}
+
+/// What a PAdES signature carries for a validator years later (ETSI EN 319 142-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub enum SignatureLevel {
+    /// The signature and the signer's certificate.
+    #[serde(rename = "B-B")]
+    Basic,
+    /// With a timestamp over the signature.
+    #[serde(rename = "B-T")]
+    Timestamped,
+    /// With the certificates and revocation lists (CRLs) of the signer's and the TSA's
+    /// chains in the file's DSS.
+    #[serde(rename = "B-LT")]
+    LongTerm,
+}
+
+impl SignatureLevel {
+    pub fn name(self) -> &'static str {
+        match self {
+            SignatureLevel::Basic => "B-B",
+            SignatureLevel::Timestamped => "B-T",
+            SignatureLevel::LongTerm => "B-LT",
+        }
+    }
 }
 
 /// The notice document's own identity and history.

@@ -36,6 +36,8 @@ fn attribute(oid: ObjectIdentifier, value: impl Encode) -> Result<Attribute, Err
 pub struct Signed {
     pub der: Vec<u8>,
     pub timestamp: Option<TokenInfo>,
+    /// The token itself (DER), whose certificates B-LT adds to the file.
+    pub token_der: Option<Vec<u8>>,
 }
 
 /// Builds a detached SignedData over content whose SHA-256 is `content_digest`.
@@ -89,7 +91,8 @@ pub fn sign_detached(
     };
     let content = Any::from_der(&signed_data.to_der().map_err(failed)?).map_err(failed)?;
     let der = ContentInfo { content_type: ID_SIGNED_DATA, content }.to_der().map_err(failed)?;
-    Ok(Signed { der, timestamp: token.map(|token| token.info) })
+    let (timestamp, token_der) = token.map(|token| (token.info, token.der)).unzip();
+    Ok(Signed { der, timestamp, token_der })
 }
 
 /// content-type, message-digest, signing-certificate-v2 and, for CAdES, signing-time.

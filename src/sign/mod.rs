@@ -17,34 +17,111 @@ pub use keys::{Identity, KeySpec};
 pub use secret::SecretSource;
 
 use crate::error::{Diagnostic, Error};
+use crate::pkix;
 use crate::pkix::{Signature, TokenInfo};
-use crate::record::Register;
+use crate::record::{Register, SignatureLevel};
 use crate::timestamp::Tsa;
 
 /// What makes signatures: the key with its certificate, the time the signatures state,
-/// and the timestamp authority, if any.
+/// the timestamp authority, if any, and the PAdES level.
 pub struct Signer {
     pub identity: Identity,
     pub time: SystemTime,
     pub tsa: Option<Tsa>,
+    pub level: SignatureLevel,
 }
 
 impl Signer {
+    /// A signer at `level`; by default B-T with a TSA and B-B without. B-T and B-LT need
+    /// a TSA; with B-B, a TSA given is used only for the archive's evidence records.
+    pub fn new(
+        identity: Identity,
+        time: SystemTime,
+        tsa: Option<Tsa>,
+        level: Option<SignatureLevel>,
+    ) -> Result<Signer, Error> {
+        let level = level.unwrap_or(if tsa.is_some() { SignatureLevel::Timestamped } else { SignatureLevel::Basic });
+        if level >= SignatureLevel::Timestamped && tsa.is_none() {
+            return Err(Error::Usage(format!(
+                "--level {} timestamps the signatures: give a timestamp authority with --tsa URL (or `tsa:` in the organisation file's `signing:`)",
+                level.name()
+            )));
+        }
+        Ok(Signer { identity, time, tsa, level })
+    }
+
+    /// The TSA that stamps signatures: none at B-B.
+    fn signature_tsa(&self) -> Option<&Tsa> {
+        self.tsa.as_ref().filter(|_| self.level >= SignatureLevel::Timestamped)
+    }
+
     /// Signs a PDF: the unsigned bytes stay as the signed file's prefix. Returns the
     /// signed file and what its signature states.
     pub fn sign_pdf(&self, pdf: &[u8]) -> Result<(Vec<u8>, Signature), Error> {
-        let capacity = pades::contents_capacity(self.identity.certificates_size(), self.tsa.is_some());
-        let (signed, timestamp) = pades::sign_pdf(pdf, &self.identity, self.time, capacity, |range_digest| {
-            cms::sign_detached(&self.identity, range_digest, None, self.tsa.as_ref())
+        let capacity = pades::contents_capacity(self.identity.certificates_size(), self.signature_tsa().is_some());
+        let (signed, cms) = pades::sign_pdf(pdf, &self.identity, self.time, capacity, |range_digest| {
+            cms::sign_detached(&self.identity, range_digest, None, self.signature_tsa())
         })?;
-        Ok((signed, self.made("PAdES", timestamp)))
+        let signed = match self.level {
+            SignatureLevel::LongTerm => self.add_validation_data(&signed, &cms)?,
+            SignatureLevel::Basic | SignatureLevel::Timestamped => signed,
+        };
+        Ok((signed, self.made("PAdES", cms.timestamp)))
+    }
+
+    /// PAdES B-LT: the signer's and the TSA's chains with the CRLs of every certificate
+    /// but their roots, fetched now and checked to show that none was revoked at the
+    /// signing time, appended to the signed file as its DSS.
+    fn add_validation_data(&self, signed: &[u8], cms: &cms::Signed) -> Result<Vec<u8>, Error> {
+        let timeout = self.tsa.as_ref().map_or(std::time::Duration::from_secs(30), |tsa| tsa.timeout);
+        let fetcher = crate::revocation::Fetcher { timeout };
+        let mut signer_chain = vec![self.identity.certificate.clone()];
+        signer_chain.extend(self.identity.chain.iter().cloned());
+        let token = cms.token_der.as_deref().expect("a B-LT signature is timestamped");
+        let token = pkix::signed_data::check(token, pkix::signed_data::Content::Embedded(pkix::ID_CT_TST_INFO), false)
+            .map_err(|invalid| revocation_error(format!("the timestamp token cannot be read: {invalid}")))?;
+        let mut tsa_chain = vec![token.signer.clone()];
+        tsa_chain.extend(token.certificates.iter().filter(|certificate| **certificate != token.signer).cloned());
+        let tsa_time = cms.timestamp.as_ref().map_or(self.time, |info| info.gen_time.to_system_time());
+
+        let mut crls = Vec::new();
+        for (role, chain, at, usage) in [
+            ("signer", &signer_chain, self.time, pkix::path::Usage::DocumentSigning),
+            ("TSA", &tsa_chain, tsa_time, pkix::path::Usage::TimeStamping),
+        ] {
+            let fetched = fetcher.crls_for(chain)?;
+            let roots: Vec<_> = chain.iter().filter(|certificate| is_root(certificate)).cloned().collect();
+            if roots.is_empty() {
+                return Err(revocation_error(format!(
+                    "the {role}'s chain does not reach its root CA, so B-LT cannot prove it: give the whole chain (--chain, or the certificate file)"
+                )));
+            }
+            pkix::TrustStore::new(roots)
+                .with_revocation(fetched.clone(), Vec::new())
+                .validate(&chain[0], chain, at, usage)
+                .map_err(|invalid| revocation_error(format!("the {role}'s chain: {invalid}")))?;
+            crls.extend(fetched);
+        }
+        let mut certificates = Vec::new();
+        for certificate in signer_chain.iter().chain(&tsa_chain) {
+            let der = der::Encode::to_der(certificate).map_err(|err| revocation_error(err.to_string()))?;
+            if !certificates.contains(&der) {
+                certificates.push(der);
+            }
+        }
+        crls.dedup();
+        pades::add_dss(signed, &certificates, &crls)
     }
 
     /// The detached CAdES signature (DER) over the exact bytes of `content`, and what it
     /// states.
     pub fn sign_detached(&self, content: &[u8]) -> Result<(Vec<u8>, Signature), Error> {
-        let signed =
-            cms::sign_detached(&self.identity, digest(&SHA256, content).as_ref(), Some(self.time), self.tsa.as_ref())?;
+        let signed = cms::sign_detached(
+            &self.identity,
+            digest(&SHA256, content).as_ref(),
+            Some(self.time),
+            self.signature_tsa(),
+        )?;
         Ok((signed.der, self.made("CAdES", signed.timestamp)))
     }
 
@@ -53,6 +130,14 @@ impl Signer {
     fn made(&self, kind: &'static str, timestamp: Option<TokenInfo>) -> Signature {
         Signature { kind, signer: self.identity.common_name(), claimed_time: Some(self.time), timestamp }
     }
+}
+
+fn revocation_error(message: String) -> Error {
+    Error::Revocation { url: String::new(), message }
+}
+
+fn is_root(certificate: &x509_cert::Certificate) -> bool {
+    certificate.tbs_certificate.issuer == certificate.tbs_certificate.subject
 }
 
 /// The largest file `sign` reads: a notice is well under a megabyte.
@@ -112,6 +197,8 @@ pub enum KeySource {
     PerOrganisation {
         time: SystemTime,
         tsa: Option<Tsa>,
+        /// A level given here replaces the organisation file's.
+        level: Option<SignatureLevel>,
         timeout: std::time::Duration,
         loaded: BTreeMap<PathBuf, Arc<Signer>>,
         /// Keys that could not be opened, with why: not tried again for the organisation's
@@ -121,8 +208,13 @@ pub enum KeySource {
 }
 
 impl KeySource {
-    pub fn per_organisation(time: SystemTime, tsa: Option<Tsa>, timeout: std::time::Duration) -> KeySource {
-        KeySource::PerOrganisation { time, tsa, timeout, loaded: BTreeMap::new(), failed: BTreeMap::new() }
+    pub fn per_organisation(
+        time: SystemTime,
+        tsa: Option<Tsa>,
+        level: Option<SignatureLevel>,
+        timeout: std::time::Duration,
+    ) -> KeySource {
+        KeySource::PerOrganisation { time, tsa, level, timeout, loaded: BTreeMap::new(), failed: BTreeMap::new() }
     }
 
     /// The signer of `register`, if anything is to be signed.
@@ -130,7 +222,7 @@ impl KeySource {
         match self {
             KeySource::None => Ok(None),
             KeySource::One(signer) => Ok(Some(Arc::clone(signer))),
-            KeySource::PerOrganisation { time, tsa, timeout, loaded, failed } => {
+            KeySource::PerOrganisation { time, tsa, level, timeout, loaded, failed } => {
                 if let Some(signer) = loaded.get(&register.organisation_path) {
                     return Ok(Some(Arc::clone(signer)));
                 }
@@ -155,7 +247,7 @@ impl KeySource {
                     failed.insert(register.organisation_path.clone(), error.to_string());
                 })?;
                 let tsa = tsa.clone().or_else(|| files.tsa.clone().map(|url| Tsa { url, timeout: *timeout }));
-                let signer = Arc::new(Signer { identity, time: *time, tsa });
+                let signer = Arc::new(Signer::new(identity, *time, tsa, level.or(files.level))?);
                 loaded.insert(register.organisation_path.clone(), Arc::clone(&signer));
                 Ok(Some(signer))
             }

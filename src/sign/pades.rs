@@ -15,7 +15,6 @@ use super::cms::Signed;
 use super::keys::Identity;
 use crate::error::Error;
 use crate::pdf::{Reader, Update, append};
-use crate::pkix::TokenInfo;
 use crate::time::format_time;
 
 /// Bytes reserved in `/Contents` for what a CMS holds beyond its certificates: signed
@@ -313,14 +312,14 @@ fn highest_key(reader: &Reader, node: &Dictionary, depth: usize) -> Option<i64> 
 
 /// Signs `pdf` as `identity`, at `time`, with the CMS that `build_cms` makes from the
 /// SHA-256 of the signed ranges, in a `/Contents` of `capacity` bytes. Returns the signed
-/// file and the timestamp the CMS carries.
+/// file and the CMS.
 pub fn sign_pdf(
     pdf: &[u8],
     identity: &Identity,
     time: SystemTime,
     capacity: usize,
     build_cms: impl FnOnce(&[u8]) -> Result<Signed, Error>,
-) -> Result<(Vec<u8>, Option<TokenInfo>), Error> {
+) -> Result<(Vec<u8>, Signed), Error> {
     let signer = identity.common_name();
     let reader = Reader::open(pdf).map_err(|message| pdf_error("PDF", message))?;
     let mut update = update_objects(&reader, &signer, time)?;
@@ -343,7 +342,49 @@ pub fn sign_pdf(
     }
     let hex = crate::hex::encode(&cms.der);
     signed[contents_start + 1..contents_start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
-    Ok((signed, cms.timestamp))
+    Ok((signed, cms))
+}
+
+/// Appends the Document Security Store (ISO 32000-2 §12.8.4.3, ETSI EN 319 142-1 B-LT)
+/// as an incremental update: the certificates and CRLs (DER) a validator needs, each a
+/// stream, named from the catalog's `/DSS`. The signed revision stays the file's prefix,
+/// so the signature still covers exactly what it covered.
+pub fn add_dss(pdf: &[u8], certificates: &[Vec<u8>], crls: &[Vec<u8>]) -> Result<Vec<u8>, Error> {
+    let reader = Reader::open(pdf).map_err(|message| pdf_error("PDF", message))?;
+    let (root, mut catalog) = reader.catalog().map_err(|message| pdf_error("PDF", message))?;
+    let mut next_id = reader.next_id().map_err(|message| pdf_error("PDF", message))?;
+    let mut objects = Vec::new();
+    let mut streams = |items: &[Vec<u8>]| -> Object {
+        let mut references = Vec::new();
+        for item in items {
+            let id = (next_id, 0);
+            next_id += 1;
+            objects.push((id, Object::Stream(Stream::new(Dictionary::new(), item.clone()))));
+            references.push(Object::Reference(id));
+        }
+        Object::Array(references)
+    };
+    let mut dss = Dictionary::new();
+    dss.set("Type", Object::Name(b"DSS".to_vec()));
+    dss.set("Certs", streams(certificates));
+    if !crls.is_empty() {
+        dss.set("CRLs", streams(crls));
+    }
+    let dss_id = (next_id, 0);
+    objects.push((dss_id, Object::Dictionary(dss)));
+    catalog.set("DSS", Object::Reference(dss_id));
+    // The DSS extends ISO 32000-1, on which PDF/A-2 rests; declared as ETSI asks (ESIC).
+    let mut extensions = reader.dictionary(catalog.get(b"Extensions").ok()).unwrap_or_default();
+    extensions.set(
+        "ESIC",
+        Object::Dictionary(Dictionary::from_iter([
+            ("BaseVersion", Object::Name(b"1.7".to_vec())),
+            ("ExtensionLevel", Object::Integer(5)),
+        ])),
+    );
+    catalog.set("Extensions", Object::Dictionary(extensions));
+    objects.push((root, Object::Dictionary(catalog)));
+    append(pdf, reader, Update { objects, reserve: None }).map_err(|message| pdf_error("PDF", message))
 }
 
 /// The offsets of `<` and just after `>` of the zero-filled `/Contents` placeholder,
