@@ -88,24 +88,27 @@ pub fn verify_pdf(pdf: &[u8], trust: &TrustStore) -> Check<Verified> {
         results.push(check_pdf_signature(pdf, dictionary, trust)?);
     }
     results.sort_by_key(|(end, _)| *end);
-    let (covered_to, mut newest) = results.pop().expect("at least one signature");
+    let (covered_to, last) = results.last().expect("at least one signature");
+    let covered_to = *covered_to;
     if covered_to != pdf.len() {
-        // After the newest signature, only validation data may be added (B-LT's DSS).
+        // After the newest signature, only an incremental update that adds validation
+        // data may follow (B-LT's DSS); nothing may follow a document timestamp.
         let changed = || {
             rejected(format!(
                 "the file was changed after signing: {} bytes follow the signed range",
                 pdf.len().saturating_sub(covered_to)
             ))
         };
+        let whole_update = pdf.trim_ascii_end().ends_with(b"%%EOF");
+        if last.kind == DOCUMENT_TIMESTAMP || long_term.is_none() || !whole_update {
+            return changed();
+        }
         let Ok(revision) = Document::load_mem(&pdf[..covered_to]) else { return changed() };
-        if changes_only_sign(&revision, &document).is_err() || long_term.is_none() {
+        if changes_only_sign(&revision, &document).is_err() {
             return changed();
         }
     }
-    if long_term.is_some() && newest.timestamp.is_some() {
-        newest.kind = "PAdES B-LT";
-    }
-    for (end, signature) in &results {
+    for (end, signature) in &results[..results.len() - 1] {
         let revision = Document::load_mem(&pdf[..*end]).map_err(|err| {
             Invalid::Rejected(format!("the revision signed by {} cannot be read: {err}", signature.signer))
         })?;
@@ -113,7 +116,20 @@ pub fn verify_pdf(pdf: &[u8], trust: &TrustStore) -> Check<Verified> {
             Invalid::Rejected(format!("the document was changed after {} signed it: {change}", signature.signer))
         })?;
     }
-    Ok(Verified { newest, earlier: results.into_iter().map(|(_, signature)| signature).collect() })
+    // The document timestamps of B-LTA stand beside the signatures they keep provable.
+    let stamped_last = results.last().is_some_and(|(_, signature)| signature.kind == DOCUMENT_TIMESTAMP);
+    let mut signatures: Vec<Signature> = results
+        .into_iter()
+        .map(|(_, signature)| signature)
+        .filter(|signature| signature.kind != DOCUMENT_TIMESTAMP)
+        .collect();
+    let Some(mut newest) = signatures.pop() else {
+        return rejected("the PDF holds document timestamps but no signature");
+    };
+    if long_term.is_some() && newest.timestamp.is_some() {
+        newest.kind = if stamped_last { "PAdES B-LTA" } else { "PAdES B-LT" };
+    }
+    Ok(Verified { newest, earlier: signatures })
 }
 
 /// The CRLs and certificates of a PDF's Document Security Store, if it has one with CRLs.
@@ -144,6 +160,9 @@ fn validation_data(document: &Document) -> Option<(Vec<Vec<u8>>, Vec<x509_cert::
         .collect();
     Some((crls, certificates))
 }
+
+/// The kind of a document timestamp's entry among a PDF's signatures.
+const DOCUMENT_TIMESTAMP: &str = "document timestamp";
 
 /// More certificates or CRLs than any real chain's validation data holds.
 const MAX_VALIDATION_ITEMS: usize = 256;
@@ -228,13 +247,16 @@ fn added_only_signing(id: &lopdf::ObjectId, object: &Object) -> Result<(), Strin
 
 /// Checks one signature dictionary; returns where its signed range ends.
 fn check_pdf_signature(pdf: &[u8], dictionary: &lopdf::Dictionary, trust: &TrustStore) -> Check<(usize, Signature)> {
-    if dictionary.get(b"Type").and_then(Object::as_name).ok() != Some(b"Sig".as_slice()) {
-        return rejected("a signature dictionary is not of /Type /Sig");
-    }
+    let kind = dictionary.get(b"Type").and_then(Object::as_name).ok();
     let sub_filter = dictionary.get(b"SubFilter").and_then(Object::as_name).unwrap_or_default();
-    if sub_filter != b"ETSI.CAdES.detached" && sub_filter != b"adbe.pkcs7.detached" {
-        return rejected(format!("unsupported /SubFilter {}", String::from_utf8_lossy(sub_filter)));
-    }
+    let document_timestamp = match kind {
+        Some(b"Sig") if sub_filter == b"ETSI.CAdES.detached" || sub_filter == b"adbe.pkcs7.detached" => false,
+        Some(b"DocTimeStamp") if sub_filter == b"ETSI.RFC3161" => true,
+        Some(b"Sig" | b"DocTimeStamp") => {
+            return rejected(format!("unsupported /SubFilter {}", String::from_utf8_lossy(sub_filter)));
+        }
+        _ => return rejected("a signature dictionary is not of /Type /Sig or /DocTimeStamp"),
+    };
     let Ok(Object::Array(range)) = dictionary.get(b"ByteRange") else {
         return rejected("/ByteRange is missing or not a direct array");
     };
@@ -262,6 +284,18 @@ fn check_pdf_signature(pdf: &[u8], dictionary: &lopdf::Dictionary, trust: &Trust
     let mut signed_bytes = Vec::with_capacity(gap_start + tail);
     signed_bytes.extend_from_slice(&pdf[..gap_start]);
     signed_bytes.extend_from_slice(&pdf[gap_end..covered_to]);
+    if document_timestamp {
+        let imprint = pkix::sha256_imprint(&signed_bytes);
+        let info = tsp::check_token(&contents[..der_length], &imprint, Some(trust))
+            .map_err(|invalid| invalid.within("document timestamp"))?;
+        let stamped = Signature {
+            kind: DOCUMENT_TIMESTAMP,
+            signer: info.tsa.clone(),
+            claimed_time: Some(info.gen_time.to_system_time()),
+            timestamp: Some(info),
+        };
+        return Ok((covered_to, stamped));
+    }
     let signed = check_cms(&contents[..der_length], |algorithm| pkix::hash(algorithm, &signed_bytes), trust)?;
     let claimed_time = dictionary.get(b"M").ok().and_then(|m| m.as_str().ok()).and_then(parse_pdf_date);
     let signature = Signature {

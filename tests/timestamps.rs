@@ -557,6 +557,12 @@ fn b_lt_pdfs_carry_the_chains_and_crls_and_verify_from_them_alone() {
         let meta = stdout(&run("pdfinfo", &["-meta", pdf_arg]));
         assert!(meta.contains("pdfaid:part") && meta.contains("pdfuaid:part"), "the PDF/A and PDF/UA ids were lost");
     }
+    // Validation data may follow the signature; bytes that are no whole update may not.
+    let mut appended = bytes.clone();
+    appended.extend_from_slice(b"% added later\n");
+    let tampered = dir.join("tampered.pdf");
+    std::fs::write(&tampered, appended).unwrap();
+    assert_eq!(verify(tampered.to_str().unwrap()).status.code(), Some(1));
 
     // A revoked signer, a certificate without revocation information, and B-LT without a
     // TSA are refused, and nothing is written.
@@ -609,4 +615,72 @@ fn pem_to_der(path: &Path) -> Vec<u8> {
     let converted = run("openssl", &["x509", "-in", path.to_str().unwrap(), "-outform", "DER"]);
     assert!(converted.status.success());
     converted.stdout
+}
+
+#[test]
+fn the_samples_sign_and_archive_at_b_lta_and_pyhanko_validates_them_from_the_file_alone() {
+    let dir = scratch("long-term-archival");
+    let pki = dir.join("pki");
+    let Some(tsa) = start_tsa_with(&pki, &["--pki"]) else { return };
+    let file = |name: &str| pki.join(name).display().to_string();
+    let (out, archive) = (dir.join("out"), dir.join("archive"));
+    let url = format!("{}/", tsa.url);
+    let result = seloste(&[
+        "batch",
+        samples().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--key",
+        &file("signer.key"),
+        "--cert",
+        &file("signer.pem"),
+        "--chain",
+        &file("signing-ca.pem"),
+        "--tsa",
+        &url,
+        "--level",
+        "B-LTA",
+        "--archive",
+        archive.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}{}", stdout(&result), stderr(&result));
+    let trust = ["--trust", &file("signing-ca.pem"), "--trust", &file("tsa-ca.pem")];
+    let pdfs: Vec<PathBuf> =
+        files_in(&out).into_iter().filter(|path| path.extension().is_some_and(|ext| ext == "pdf")).collect();
+    assert_eq!(pdfs.len(), 15);
+    let mut args: Vec<&str> = vec!["verify"];
+    args.extend(pdfs.iter().map(|pdf| pdf.to_str().unwrap()));
+    args.extend(trust);
+    let verified = seloste(&args);
+    assert!(verified.status.success(), "{}", stdout(&verified));
+    assert_eq!(stdout(&verified).matches("PAdES B-LTA signature").count(), 15, "{}", stdout(&verified));
+    let verified = seloste(&["verify", archive.to_str().unwrap(), trust[0], trust[1], trust[2], trust[3]]);
+    assert!(verified.status.success(), "{}", stdout(&verified));
+    assert_eq!(stdout(&verified).matches("proven   ").count(), 5, "{}", stdout(&verified));
+
+    // pyHanko's AdES validation of one Finnish, one Swedish and one bilingual notice, with
+    // revocation data required and online fetching off: only what the file holds counts.
+    let script = project_root().join("tests/pades_ltv.py");
+    for pdf in pdfs.iter().filter(|pdf| pdf.to_string_lossy().contains("huittinen-lastensuojelu")) {
+        let validated = run(
+            "python3",
+            &[script.to_str().unwrap(), pdf.to_str().unwrap(), &file("signing-ca.pem"), &file("tsa-ca.pem")],
+        );
+        assert!(validated.status.success(), "{}: {}{}", pdf.display(), stdout(&validated), stderr(&validated));
+        if have_tool("pdfsig") {
+            let checked = stdout(&run("pdfsig", &[pdf.to_str().unwrap()]));
+            assert!(checked.contains("Signature #2") && checked.contains("Signature is Valid"), "{checked}");
+        }
+        if have_tool("qpdf") {
+            assert!(run("qpdf", &["--check", pdf.to_str().unwrap()]).status.success());
+        }
+    }
+
+    // Anything added after the document timestamp is a change.
+    let mut appended = std::fs::read(&pdfs[0]).unwrap();
+    appended.extend_from_slice(b"\n% added later\n");
+    let tampered = dir.join("tampered.pdf");
+    std::fs::write(&tampered, appended).unwrap();
+    let verified = seloste(&["verify", tampered.to_str().unwrap(), trust[0], trust[1], trust[2], trust[3]]);
+    assert_eq!(verified.status.code(), Some(1), "{}", stdout(&verified));
 }

@@ -240,7 +240,7 @@ fn stamp_tree<T>(
     let failed = |message: String| Error::Timestamp { url: tsa.url.clone(), message };
     let hashes: Vec<Vec<u8>> = leaves.iter().map(|(_, leaf)| leaf.clone()).collect();
     let tree = HashTree::build(algorithm, &hashes).map_err(|invalid| failed(invalid.to_string()))?;
-    let token = tsa.stamp_imprint(ers::imprint(&algorithm, &tree.root))?;
+    let token = tsa.stamp_imprint(pkix::digest::imprint(&algorithm, &tree.root))?;
     let token = ContentInfo::from_der(&token.der).map_err(|err| failed(format!("the token is not DER: {err}")))?;
     Ok((tree, token))
 }

@@ -298,7 +298,8 @@ pub struct TsaArgs {
     pub tsa_timeout: u64,
     /// The PAdES level: B-B (the signature), B-T (with a timestamp; needs --tsa), B-LT (also
     /// the chains' certificates and CRLs in the PDF, fetched from the certificates' CRL
-    /// addresses). Default: B-T with --tsa, else B-B, or the organisation file's `level`.
+    /// addresses), B-LTA (B-LT and a document timestamp over it all). Default: B-T with
+    /// --tsa, else B-B, or the organisation file's `level`.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub level: Option<LevelArg>,
 }
@@ -311,6 +312,8 @@ pub enum LevelArg {
     Timestamped,
     #[value(name = "B-LT", alias = "b-lt")]
     LongTerm,
+    #[value(name = "B-LTA", alias = "b-lta")]
+    LongTermArchival,
 }
 
 impl From<LevelArg> for SignatureLevel {
@@ -319,6 +322,7 @@ impl From<LevelArg> for SignatureLevel {
             LevelArg::Basic => SignatureLevel::Basic,
             LevelArg::Timestamped => SignatureLevel::Timestamped,
             LevelArg::LongTerm => SignatureLevel::LongTerm,
+            LevelArg::LongTermArchival => SignatureLevel::LongTermArchival,
         }
     }
 }

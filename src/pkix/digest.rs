@@ -21,6 +21,14 @@ pub fn sha256_imprint(data: &[u8]) -> MessageImprint {
     }
 }
 
+/// The imprint a timestamp over a digest already made carries.
+pub fn imprint(algorithm: &ObjectIdentifier, digest: &[u8]) -> MessageImprint {
+    MessageImprint {
+        hash_algorithm: AlgorithmIdentifierOwned { oid: *algorithm, parameters: None },
+        hashed_message: OctetString::new(digest.to_vec()).expect("a digest fits an OCTET STRING"),
+    }
+}
+
 /// The digest of `content` under a signature's digest algorithm; `None` for an
 /// algorithm that is refused (SHA-1, MD5) or unknown.
 pub fn hash(algorithm: &ObjectIdentifier, content: &[u8]) -> Option<Vec<u8>> {

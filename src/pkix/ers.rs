@@ -20,7 +20,7 @@ use der::{Any, Decode, DecodeValue, Encode, EncodeValue, FixedTag, Header, Lengt
 use spki::AlgorithmIdentifierOwned;
 
 use super::asn1::MessageImprint;
-use super::digest::hash;
+use super::digest::{hash, imprint};
 use super::path::TrustStore;
 use super::tsp::{check_token, check_token_until};
 use super::verdict::{Check, Invalid, TokenInfo, rejected};
@@ -245,14 +245,6 @@ pub fn root_from(algorithm: &ObjectIdentifier, leaf: &[u8], reduced: Option<&[Pa
         node = node_hash(algorithm, &members)?;
     }
     Ok(node)
-}
-
-/// The imprint a timestamp over `root` carries.
-pub fn imprint(algorithm: &ObjectIdentifier, root: &[u8]) -> MessageImprint {
-    MessageImprint {
-        hash_algorithm: AlgorithmIdentifierOwned { oid: *algorithm, parameters: None },
-        hashed_message: OctetString::new(root.to_vec()).expect("a digest fits an OCTET STRING"),
-    }
 }
 
 /// The leaf of the first timestamp of a hash-tree renewal (RFC 4998 §5.2): the data's

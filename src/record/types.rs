@@ -374,6 +374,9 @@ pub enum SignatureLevel {
     /// chains in the file's DSS.
     #[serde(rename = "B-LT")]
     LongTerm,
+    /// B-LT with a document timestamp over the whole file, validation data included.
+    #[serde(rename = "B-LTA")]
+    LongTermArchival,
 }
 
 impl SignatureLevel {
@@ -382,6 +385,7 @@ impl SignatureLevel {
             SignatureLevel::Basic => "B-B",
             SignatureLevel::Timestamped => "B-T",
             SignatureLevel::LongTerm => "B-LT",
+            SignatureLevel::LongTermArchival => "B-LTA",
         }
     }
 }

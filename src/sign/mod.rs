@@ -63,8 +63,16 @@ impl Signer {
             cms::sign_detached(&self.identity, range_digest, None, self.signature_tsa())
         })?;
         let signed = match self.level {
-            SignatureLevel::LongTerm => self.add_validation_data(&signed, &cms)?,
             SignatureLevel::Basic | SignatureLevel::Timestamped => signed,
+            SignatureLevel::LongTerm => self.add_validation_data(&signed, &cms)?,
+            SignatureLevel::LongTermArchival => {
+                let with_data = self.add_validation_data(&signed, &cms)?;
+                let tsa = self.tsa.as_ref().expect("a B-LTA signer has a TSA");
+                pades::add_document_timestamp(&with_data, |range_digest| {
+                    let imprint = pkix::digest::imprint(&const_oid::db::rfc5912::ID_SHA_256, range_digest);
+                    Ok(tsa.stamp_imprint(imprint)?.der)
+                })?
+            }
         };
         Ok((signed, self.made("PAdES", cms.timestamp)))
     }

@@ -63,9 +63,39 @@ struct Target {
     page: Dictionary,
 }
 
-/// Finds the catalog and the first page, and refuses a file whose form already holds a
-/// signature.
-fn find_target(reader: &Reader) -> Result<Target, Error> {
+/// What an update adds: a signature by a signer at a time, or a document timestamp
+/// (PAdES B-LTA) over a file already signed.
+enum Field<'a> {
+    Signature { signer: &'a str, time: SystemTime },
+    DocumentTimestamp,
+}
+
+impl Field<'_> {
+    /// The field's name, what a screen reader says of it, and its value's dictionary.
+    fn describe(&self) -> (&'static str, String, Dictionary) {
+        let mut value = Dictionary::new();
+        value.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
+        match self {
+            Field::Signature { signer, time } => {
+                value.set("Type", Object::Name(b"Sig".to_vec()));
+                value.set("SubFilter", Object::Name(b"ETSI.CAdES.detached".to_vec()));
+                value.set("M", Object::string_literal(pdf_date(*time)));
+                value.set("Name", text_string(signer));
+                ("Signature1", signer.to_string(), value)
+            }
+            Field::DocumentTimestamp => {
+                value.set("Type", Object::Name(b"DocTimeStamp".to_vec()));
+                value.set("SubFilter", Object::Name(b"ETSI.RFC3161".to_vec()));
+                ("DocumentTimestamp1", "Aikaleima – Tidsstämpel (RFC 3161)".to_owned(), value)
+            }
+        }
+    }
+}
+
+/// Finds the catalog and the first page; for a signature, refuses a file whose form
+/// already holds one.
+fn find_target(reader: &Reader, field: &Field) -> Result<Target, Error> {
+    let adding = field;
     let (root, catalog) = reader.catalog().map_err(|message| pdf_error("PDF", message))?;
     let mut fields: Vec<(Object, usize)> = reader
         .dictionary(catalog.get(b"AcroForm").ok())
@@ -77,7 +107,10 @@ fn find_target(reader: &Reader) -> Result<Target, Error> {
         .collect();
     while let Some((field, depth)) = fields.pop() {
         let Some(field) = reader.dictionary(Some(&field)) else { continue };
-        if field.get(b"FT").and_then(Object::as_name).ok() == Some(b"Sig".as_slice()) && field.has(b"V") {
+        if field.get(b"FT").and_then(Object::as_name).ok() == Some(b"Sig".as_slice())
+            && field.has(b"V")
+            && matches!(adding, Field::Signature { .. })
+        {
             return Err(pdf_error("PDF", "the PDF is already signed; seloste signs only unsigned notices"));
         }
         if depth < 16
@@ -103,17 +136,15 @@ fn find_target(reader: &Reader) -> Result<Target, Error> {
 /// The objects of the update, new ones numbered from `next_id`: the signature (whose
 /// `/Contents` the writer reserves), its empty appearance, the widget and its structure
 /// element, and the catalog, first page and structure tree with them added.
-fn update_objects(reader: &Reader, signer: &str, time: SystemTime) -> Result<Update, Error> {
-    let target = find_target(reader)?;
+fn update_objects(reader: &Reader, field: &Field) -> Result<Update, Error> {
+    let target = find_target(reader, field)?;
+    let (name, signer, mut signature) = field.describe();
+    let signer = signer.as_str();
     let next_id = reader.next_id().map_err(|message| pdf_error("PDF", message))?;
     let signature_id = (next_id, 0);
     let appearance_id = (next_id + 1, 0);
     let widget_id = (next_id + 2, 0);
     let element_id = (next_id + 3, 0);
-    let mut signature = Dictionary::new();
-    signature.set("Type", Object::Name(b"Sig".to_vec()));
-    signature.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
-    signature.set("SubFilter", Object::Name(b"ETSI.CAdES.detached".to_vec()));
     signature.set(
         "ByteRange",
         Object::Array(vec![
@@ -123,19 +154,42 @@ fn update_objects(reader: &Reader, signer: &str, time: SystemTime) -> Result<Upd
             BYTE_RANGE_PLACEHOLDER.into(),
         ]),
     );
-    signature.set("M", Object::string_literal(pdf_date(time)));
-    signature.set("Name", text_string(signer));
 
     let mut appearance = Dictionary::new();
     appearance.set("Type", Object::Name(b"XObject".to_vec()));
     appearance.set("Subtype", Object::Name(b"Form".to_vec()));
     appearance.set("BBox", Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]));
 
+    if let Field::DocumentTimestamp = field {
+        // The field is its own zero-size widget, on no page: no page, annotation list or
+        // structure tree of the signed revisions changes (PDF/UA-1 tags annotations of
+        // pages), only the form's list of fields.
+        let widget_free = Dictionary::from_iter([
+            ("FT", Object::Name(b"Sig".to_vec())),
+            ("T", Object::string_literal(name)),
+            ("V", Object::Reference(signature_id)),
+            ("Type", Object::Name(b"Annot".to_vec())),
+            ("Subtype", Object::Name(b"Widget".to_vec())),
+            ("Rect", Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()])),
+            ("F", Object::Integer(4)),
+        ]);
+        let mut catalog = target.catalog;
+        add_to_form(reader, &mut catalog, appearance_id);
+        return Ok(Update {
+            objects: vec![
+                (signature_id, Object::Dictionary(signature)),
+                (appearance_id, Object::Dictionary(widget_free)),
+                (target.root, Object::Dictionary(catalog)),
+            ],
+            reserve: Some((signature_id, 0)),
+        });
+    }
+
     let mut widget = Dictionary::new();
     widget.set("Type", Object::Name(b"Annot".to_vec()));
     widget.set("Subtype", Object::Name(b"Widget".to_vec()));
     widget.set("FT", Object::Name(b"Sig".to_vec()));
-    widget.set("T", Object::string_literal("Signature1"));
+    widget.set("T", Object::string_literal(name));
     widget.set("TU", text_string(signer));
     widget.set("V", Object::Reference(signature_id));
     widget.set("P", Object::Reference(target.first_page));
@@ -143,19 +197,8 @@ fn update_objects(reader: &Reader, signer: &str, time: SystemTime) -> Result<Upd
     widget.set("F", Object::Integer(4));
     widget.set("AP", Object::Dictionary(Dictionary::from_iter([("N", Object::Reference(appearance_id))])));
 
-    // A form the file already has keeps its fields and settings; the signature joins them.
     let mut catalog = target.catalog;
-    let mut acroform = reader.dictionary(catalog.get(b"AcroForm").ok()).unwrap_or_default();
-    let mut fields = acroform
-        .get(b"Fields")
-        .ok()
-        .and_then(|fields| reader.resolve(fields))
-        .and_then(|fields| fields.as_array().ok().cloned())
-        .unwrap_or_default();
-    fields.push(Object::Reference(widget_id));
-    acroform.set("Fields", Object::Array(fields));
-    acroform.set("SigFlags", Object::Integer(3));
-    catalog.set("AcroForm", Object::Dictionary(acroform));
+    add_to_form(reader, &mut catalog, widget_id);
 
     let mut page = target.page;
     let mut annotations = page
@@ -178,6 +221,22 @@ fn update_objects(reader: &Reader, signer: &str, time: SystemTime) -> Result<Upd
     objects.push((target.root, Object::Dictionary(catalog)));
     objects.push((target.first_page, Object::Dictionary(page)));
     Ok(Update { objects, reserve: Some((signature_id, 0)) })
+}
+
+/// Adds `field` to the catalog's form: a form the file already has keeps its fields and
+/// settings, and the new field joins them.
+fn add_to_form(reader: &Reader, catalog: &mut Dictionary, field: ObjectId) {
+    let mut acroform = reader.dictionary(catalog.get(b"AcroForm").ok()).unwrap_or_default();
+    let mut fields = acroform
+        .get(b"Fields")
+        .ok()
+        .and_then(|fields| reader.resolve(fields))
+        .and_then(|fields| fields.as_array().ok().cloned())
+        .unwrap_or_default();
+    fields.push(Object::Reference(field));
+    acroform.set("Fields", Object::Array(fields));
+    acroform.set("SigFlags", Object::Integer(3));
+    catalog.set("AcroForm", Object::Dictionary(acroform));
 }
 
 /// The widget annotation and where it goes in the structure tree.
@@ -321,8 +380,36 @@ pub fn sign_pdf(
     build_cms: impl FnOnce(&[u8]) -> Result<Signed, Error>,
 ) -> Result<(Vec<u8>, Signed), Error> {
     let signer = identity.common_name();
+    let mut made = None;
+    let signed = fill_field(pdf, &Field::Signature { signer: &signer, time }, capacity, |range_digest| {
+        let cms = build_cms(range_digest)?;
+        let der = cms.der.clone();
+        made = Some(cms);
+        Ok(der)
+    })?;
+    Ok((signed, made.expect("the CMS was built")))
+}
+
+/// Adds a document timestamp (PAdES B-LTA, SubFilter ETSI.RFC3161) as an incremental
+/// update: `stamp` gets the SHA-256 of everything but the token's own place and returns
+/// the token (DER), which then covers the whole file, validation data included.
+pub fn add_document_timestamp(
+    pdf: &[u8],
+    stamp: impl FnOnce(&[u8]) -> Result<Vec<u8>, Error>,
+) -> Result<Vec<u8>, Error> {
+    fill_field(pdf, &Field::DocumentTimestamp, TOKEN_ALLOWANCE, stamp)
+}
+
+/// Appends `field` with `/Contents` of `capacity` bytes reserved, sets its `/ByteRange`,
+/// and fills `/Contents` with what `contents` makes from the SHA-256 of the covered bytes.
+fn fill_field(
+    pdf: &[u8],
+    field: &Field,
+    capacity: usize,
+    contents: impl FnOnce(&[u8]) -> Result<Vec<u8>, Error>,
+) -> Result<Vec<u8>, Error> {
     let reader = Reader::open(pdf).map_err(|message| pdf_error("PDF", message))?;
-    let mut update = update_objects(&reader, &signer, time)?;
+    let mut update = update_objects(&reader, field)?;
     update.reserve = update.reserve.map(|(id, _)| (id, capacity));
     let mut signed = append(pdf, reader, update).map_err(|message| pdf_error("PDF", message))?;
 
@@ -333,16 +420,16 @@ pub fn sign_pdf(
     let mut covered = Context::new(&SHA256);
     covered.update(&signed[..contents_start]);
     covered.update(&signed[contents_end..]);
-    let cms = build_cms(covered.finish().as_ref())?;
-    if cms.der.len() > capacity {
+    let der = contents(covered.finish().as_ref())?;
+    if der.len() > capacity {
         return Err(pdf_error(
             "PDF signature",
-            format!("the signature ({} bytes) does not fit the {capacity} bytes reserved", cms.der.len()),
+            format!("the signature ({} bytes) does not fit the {capacity} bytes reserved", der.len()),
         ));
     }
-    let hex = crate::hex::encode(&cms.der);
+    let hex = crate::hex::encode(&der);
     signed[contents_start + 1..contents_start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
-    Ok((signed, cms))
+    Ok(signed)
 }
 
 /// Appends the Document Security Store (ISO 32000-2 §12.8.4.3, ETSI EN 319 142-1 B-LT)
