@@ -90,25 +90,33 @@ pub fn verify_pdf(pdf: &[u8], trust: &TrustStore) -> Check<Verified> {
     results.sort_by_key(|(end, _)| *end);
     let (covered_to, last) = results.last().expect("at least one signature");
     let covered_to = *covered_to;
-    if covered_to != pdf.len() {
-        // After the newest signature, only an incremental update that adds validation
-        // data may follow (B-LT's DSS); nothing may follow a document timestamp.
-        let changed = || {
-            rejected(format!(
-                "the file was changed after signing: {} bytes follow the signed range",
-                pdf.len().saturating_sub(covered_to)
-            ))
-        };
-        let whole_update = pdf.trim_ascii_end().ends_with(b"%%EOF");
-        if last.kind == DOCUMENT_TIMESTAMP || long_term.is_none() || !whole_update {
-            return changed();
-        }
-        let Ok(revision) = Document::load_mem(&pdf[..covered_to]) else { return changed() };
-        if changes_only_sign(&revision, &document).is_err() {
-            return changed();
-        }
+    let Some(signed_to) =
+        results.iter().filter(|(_, found)| found.kind != DOCUMENT_TIMESTAMP).map(|(end, _)| *end).max()
+    else {
+        return rejected("the PDF holds document timestamps but no signature");
+    };
+    let changed = |after: usize| {
+        rejected(format!(
+            "the file was changed after signing: {} bytes follow the signed range",
+            pdf.len().saturating_sub(after)
+        ))
+    };
+    // After the newest signature, the file may grow only by validation data (B-LT's DSS)
+    // and document timestamps (B-LTA), in whole incremental updates; nothing may follow
+    // the newest document timestamp. The DSS is not signed: at B-LT anyone may replace
+    // it, which is why only what it proves counts, and B-LTA's timestamp seals it.
+    if covered_to != pdf.len() && (last.kind == DOCUMENT_TIMESTAMP || !pdf.trim_ascii_end().ends_with(b"%%EOF")) {
+        return changed(covered_to);
     }
-    for (end, signature) in &results[..results.len() - 1] {
+    if signed_to != pdf.len() {
+        if long_term.is_none() {
+            return changed(signed_to);
+        }
+        let Ok(revision) = Document::load_mem(&pdf[..signed_to]) else { return changed(signed_to) };
+        adds_only_validation_data(&revision, &document)
+            .map_err(|change| Invalid::Rejected(format!("the file was changed after signing: {change}")))?;
+    }
+    for (end, signature) in results.iter().filter(|(end, found)| found.kind != DOCUMENT_TIMESTAMP && *end < signed_to) {
         let revision = Document::load_mem(&pdf[..*end]).map_err(|err| {
             Invalid::Rejected(format!("the revision signed by {} cannot be read: {err}", signature.signer))
         })?;
@@ -146,7 +154,13 @@ fn validation_data(document: &Document) -> Option<(Vec<Vec<u8>>, Vec<x509_cert::
             .iter()
             .filter_map(|item| item.as_reference().ok())
             .filter_map(|id| document.get_object(id).ok()?.as_stream().ok())
-            .filter_map(|stream| stream.decompressed_content().ok().or_else(|| Some(stream.content.clone())))
+            .filter_map(|stream| {
+                if stream.dict.has(b"Filter") {
+                    stream.decompressed_content_with_limit(MAX_VALIDATION_ITEM_BYTES).ok()
+                } else {
+                    Some(stream.content.clone())
+                }
+            })
             .take(MAX_VALIDATION_ITEMS)
             .collect()
     };
@@ -164,6 +178,9 @@ fn validation_data(document: &Document) -> Option<(Vec<Vec<u8>>, Vec<x509_cert::
 /// The kind of a document timestamp's entry among a PDF's signatures.
 const DOCUMENT_TIMESTAMP: &str = "document timestamp";
 
+/// The largest certificate or CRL read from a DSS, decompressed (as the signer fetches).
+const MAX_VALIDATION_ITEM_BYTES: usize = 32 << 20;
+
 /// More certificates or CRLs than any real chain's validation data holds.
 const MAX_VALIDATION_ITEMS: usize = 256;
 
@@ -171,12 +188,15 @@ const MAX_VALIDATION_ITEMS: usize = 256;
 /// signature and its field, the form's list of fields, a page's list of annotations, an
 /// appearance, validation data), and change nothing the earlier signature covered.
 fn changes_only_sign(signed: &Document, later: &Document) -> Result<(), String> {
-    let info = later.trailer.get(b"Info").and_then(Object::as_reference).ok();
+    // Signing tools note the time in the document information and the XMP: the signed
+    // revision's own, each still what it was.
+    let info = signed.trailer.get(b"Info").and_then(Object::as_reference).ok();
+    let xmp = signed.catalog().ok().and_then(|catalog| catalog.get(b"Metadata").and_then(Object::as_reference).ok());
     for (id, object) in &later.objects {
         match signed.objects.get(id) {
             Some(before) if before == object => {}
-            // Signing tools note the time in the document information and the XMP.
-            Some(_) if Some(*id) == info || is_xmp(object) => {}
+            Some(before) if Some(*id) == info && before.as_dict().is_ok() && object.as_dict().is_ok() => {}
+            Some(before) if Some(*id) == xmp && is_xmp(before) && is_xmp(object) => {}
             Some(before) => changed_only_signing_keys(id, before, object)?,
             None => added_only_signing(id, object)?,
         }
@@ -185,6 +205,112 @@ fn changes_only_sign(signed: &Document, later: &Document) -> Result<(), String> 
         Some(id) => Err(format!("object {} {} was removed", id.0, id.1)),
         None => Ok(()),
     }
+}
+
+/// Whether `later` adds to `signed` nothing but validation data and document timestamps:
+/// new DSS and VRI dictionaries, untyped streams (certificates, CRLs), cross-reference
+/// streams, document-timestamp dictionaries and their fields, each its own widget on no
+/// page and with no appearance; and in the catalog, which must stay the catalog, only a
+/// new `/DSS`, `/Extensions`, and the form's list of fields grown by those fields.
+fn adds_only_validation_data(signed: &Document, later: &Document) -> Result<(), String> {
+    let root = |document: &Document| document.trailer.get(b"Root").and_then(Object::as_reference).ok();
+    let catalog_id = root(signed).ok_or("the signed revision has no catalog")?;
+    if root(later) != Some(catalog_id) {
+        return Err("the document catalog was replaced".into());
+    }
+    let mut timestamp_fields = Vec::new();
+    for (id, object) in &later.objects {
+        if signed.objects.contains_key(id) {
+            continue;
+        }
+        let dictionary = match object {
+            Object::Dictionary(dictionary) => dictionary,
+            Object::Stream(stream) => &stream.dict,
+            _ => return Err(format!("object {} {} was added, and it is not validation data", id.0, id.1)),
+        };
+        let name = |key: &[u8]| dictionary.get(key).and_then(Object::as_name).ok();
+        let is_stream = matches!(object, Object::Stream(_));
+        let timestamp_field = name(b"FT") == Some(b"Sig")
+            && !dictionary.has(b"P")
+            && !dictionary.has(b"AP")
+            && dictionary
+                .get(b"V")
+                .and_then(Object::as_reference)
+                .ok()
+                .and_then(|value| later.get_dictionary(value).ok())
+                .is_some_and(|value| value.get(b"Type").and_then(Object::as_name).ok() == Some(b"DocTimeStamp"));
+        let allowed = match (name(b"Type"), is_stream) {
+            (Some(b"DSS" | b"VRI" | b"DocTimeStamp"), false) => true,
+            (Some(b"XRef"), true) => true,
+            (None, true) => !dictionary.has(b"Subtype"),
+            _ => timestamp_field,
+        };
+        if !allowed {
+            return Err(format!("object {} {} was added, and it is not validation data", id.0, id.1));
+        }
+        if timestamp_field {
+            timestamp_fields.push(Object::Reference(*id));
+        }
+    }
+    for (id, before) in &signed.objects {
+        let after = later.objects.get(id).ok_or_else(|| format!("object {} {} was removed", id.0, id.1))?;
+        if before == after {
+            continue;
+        }
+        if *id != catalog_id {
+            return Err(format!("object {} {} was changed", id.0, id.1));
+        }
+        let (Ok(before), Ok(after)) = (before.as_dict(), after.as_dict()) else {
+            return Err("the document catalog was changed".into());
+        };
+        let keys: std::collections::BTreeSet<&[u8]> =
+            before.iter().chain(after.iter()).map(|(key, _)| key.as_slice()).collect();
+        for key in keys {
+            let (old, new) = (before.get(key).ok(), after.get(key).ok());
+            let fine = old == new
+                || matches!(key, b"DSS" | b"Extensions")
+                || (key == b"AcroForm" && form_grew_by(signed, old, later, new, &timestamp_fields));
+            if !fine {
+                return Err(format!("the document catalog was changed (/{})", String::from_utf8_lossy(key)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the form `new` is `old` with only document-timestamp fields added to its list.
+fn form_grew_by(
+    signed: &Document,
+    old: Option<&Object>,
+    later: &Document,
+    new: Option<&Object>,
+    added: &[Object],
+) -> bool {
+    let resolve = |document: &Document, value: Option<&Object>| -> Option<lopdf::Dictionary> {
+        match value? {
+            Object::Dictionary(dictionary) => Some(dictionary.clone()),
+            Object::Reference(id) => document.get_dictionary(*id).ok().cloned(),
+            _ => None,
+        }
+    };
+    let (Some(old), Some(new)) = (resolve(signed, old), resolve(later, new)) else { return false };
+    let fields = |form: &lopdf::Dictionary, document: &Document| -> Vec<Object> {
+        match form.get(b"Fields") {
+            Ok(Object::Array(fields)) => fields.clone(),
+            Ok(Object::Reference(id)) => {
+                document.get_object(*id).ok().and_then(|o| o.as_array().ok().cloned()).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        }
+    };
+    let (before, after) = (fields(&old, signed), fields(&new, later));
+    let others_same = old.iter().chain(new.iter()).all(|(key, _)| {
+        key.as_slice() == b"Fields" || key.as_slice() == b"SigFlags" || old.get(key).ok() == new.get(key).ok()
+    });
+    others_same
+        && after.len() >= before.len()
+        && after[..before.len()] == before[..]
+        && after[before.len()..].iter().all(|field| added.contains(field))
 }
 
 fn is_xmp(object: &Object) -> bool {

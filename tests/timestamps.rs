@@ -557,6 +557,30 @@ fn b_lt_pdfs_carry_the_chains_and_crls_and_verify_from_them_alone() {
         let meta = stdout(&run("pdfinfo", &["-meta", pdf_arg]));
         assert!(meta.contains("pdfaid:part") && meta.contains("pdfuaid:part"), "the PDF/A and PDF/UA ids were lost");
     }
+    // After the signature, an update that changes a page, or passes a page's content off
+    // as metadata, is a change, however much validation data the file carries.
+    let document = lopdf::Document::load_mem(&bytes).unwrap();
+    let page_id = document.page_iter().next().unwrap();
+    let mut page = document.get_dictionary(page_id).unwrap().clone();
+    let contents_id = page.get(b"Contents").unwrap().as_reference().unwrap();
+    page.set("Rotate", lopdf::Object::Integer(90));
+    let metadata = lopdf::Stream::new(
+        lopdf::Dictionary::from_iter([("Type", lopdf::Object::Name(b"Metadata".to_vec()))]),
+        b"0 0 m 500 500 l S".to_vec(),
+    );
+    for (name, changed) in [
+        ("page", (page_id, lopdf::Object::Dictionary(page))),
+        ("content as metadata", (contents_id, lopdf::Object::Stream(metadata))),
+    ] {
+        let reader = seloste::pdf::Reader::open(&bytes).unwrap();
+        let update = seloste::pdf::Update { objects: vec![changed], reserve: None };
+        let forged = seloste::pdf::append(&bytes, reader, update).unwrap();
+        let forged_path = dir.join("changed-after-signing.pdf");
+        std::fs::write(&forged_path, forged).unwrap();
+        let verified = verify(forged_path.to_str().unwrap());
+        assert_eq!(verified.status.code(), Some(1), "{name}: {}", stdout(&verified));
+        assert!(stdout(&verified).contains("changed after signing"), "{name}: {}", stdout(&verified));
+    }
     // Validation data may follow the signature; bytes that are no whole update may not.
     let mut appended = bytes.clone();
     appended.extend_from_slice(b"% added later\n");

@@ -138,8 +138,8 @@ impl TrustStore {
         let purposes = Purposes(usage);
         let parsed: Vec<webpki::CertRevocationList<'_>> = match &self.crls {
             None => Vec::new(),
-            Some(crls) => crls
-                .iter()
+            Some(crls) => newest_per_issuer(crls)
+                .into_iter()
                 .map(|der| webpki::OwnedCertRevocationList::from_der(der).map(webpki::CertRevocationList::from))
                 .collect::<Result<_, _>>()
                 .map_err(|err| Invalid::Rejected(format!("a revocation list (CRL) is malformed: {err}")))?,
@@ -214,6 +214,33 @@ impl TrustStore {
         }
         Ok(())
     }
+}
+
+/// Of several CRLs of one issuer, the newest (by thisUpdate): webpki takes the first
+/// whose issuer matches, so an older one listed first must not hide a later revocation.
+/// A CRL that does not parse is kept, for webpki to refuse with its reason.
+fn newest_per_issuer(crls: &[Vec<u8>]) -> Vec<&Vec<u8>> {
+    use x509_cert::crl::CertificateList;
+    /// A CRL's issuer and thisUpdate, when it parses.
+    type Issued = Option<(x509_cert::name::Name, SystemTime)>;
+    let mut newest: Vec<(Issued, &Vec<u8>)> = Vec::new();
+    for der in crls {
+        let parsed = CertificateList::from_der(der)
+            .ok()
+            .map(|crl| (crl.tbs_cert_list.issuer.clone(), crl.tbs_cert_list.this_update.to_system_time()));
+        let same_issuer = parsed.as_ref().and_then(|(issuer, _)| {
+            newest.iter().position(|(seen, _)| seen.as_ref().is_some_and(|(other, _)| other == issuer))
+        });
+        match (same_issuer, &parsed) {
+            (Some(index), Some((_, time))) => {
+                if newest[index].0.as_ref().is_some_and(|(_, seen)| seen < time) {
+                    newest[index] = (parsed, der);
+                }
+            }
+            _ => newest.push((parsed, der)),
+        }
+    }
+    newest.into_iter().map(|(_, der)| der).collect()
 }
 
 /// Extended key usage as webpki asks it, for every certificate of a path: a CA may name

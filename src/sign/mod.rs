@@ -67,7 +67,9 @@ impl Signer {
             SignatureLevel::LongTerm => self.add_validation_data(&signed, &cms)?,
             SignatureLevel::LongTermArchival => {
                 let with_data = self.add_validation_data(&signed, &cms)?;
-                let tsa = self.tsa.as_ref().expect("a B-LTA signer has a TSA");
+                let tsa = self.tsa.as_ref().ok_or_else(|| {
+                    Error::Usage("--level B-LTA needs a timestamp authority: give --tsa URL".to_owned())
+                })?;
                 pades::add_document_timestamp(&with_data, |range_digest| {
                     let imprint = pkix::digest::imprint(&const_oid::db::rfc5912::ID_SHA_256, range_digest);
                     Ok(tsa.stamp_imprint(imprint)?.der)
@@ -85,7 +87,10 @@ impl Signer {
         let fetcher = crate::revocation::Fetcher { timeout };
         let mut signer_chain = vec![self.identity.certificate.clone()];
         signer_chain.extend(self.identity.chain.iter().cloned());
-        let token = cms.token_der.as_deref().expect("a B-LT signature is timestamped");
+        let token = cms
+            .token_der
+            .as_deref()
+            .ok_or_else(|| revocation_error("B-LT needs a timestamped signature: give --tsa".to_owned()))?;
         let token = pkix::signed_data::check(token, pkix::signed_data::Content::Embedded(pkix::ID_CT_TST_INFO), false)
             .map_err(|invalid| revocation_error(format!("the timestamp token cannot be read: {invalid}")))?;
         let mut tsa_chain = vec![token.signer.clone()];
@@ -94,7 +99,8 @@ impl Signer {
 
         let mut crls = Vec::new();
         for (role, chain, at, usage) in [
-            ("signer", &signer_chain, self.time, pkix::path::Usage::DocumentSigning),
+            // verify checks the signer's chain at the timestamp's time; so is it checked here.
+            ("signer", &signer_chain, tsa_time, pkix::path::Usage::DocumentSigning),
             ("TSA", &tsa_chain, tsa_time, pkix::path::Usage::TimeStamping),
         ] {
             let fetched = fetcher.crls_for(chain)?;
@@ -117,6 +123,7 @@ impl Signer {
                 certificates.push(der);
             }
         }
+        crls.sort();
         crls.dedup();
         pades::add_dss(signed, &certificates, &crls)
     }
@@ -255,7 +262,10 @@ impl KeySource {
                     failed.insert(register.organisation_path.clone(), error.to_string());
                 })?;
                 let tsa = tsa.clone().or_else(|| files.tsa.clone().map(|url| Tsa { url, timeout: *timeout }));
-                let signer = Arc::new(Signer::new(identity, *time, tsa, level.or(files.level))?);
+                let signer = Signer::new(identity, *time, tsa, level.or(files.level)).inspect_err(|error| {
+                    failed.insert(register.organisation_path.clone(), error.to_string());
+                })?;
+                let signer = Arc::new(signer);
                 loaded.insert(register.organisation_path.clone(), Arc::clone(&signer));
                 Ok(Some(signer))
             }

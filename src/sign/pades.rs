@@ -167,6 +167,7 @@ fn update_objects(reader: &Reader, field: &Field) -> Result<Update, Error> {
         let widget_free = Dictionary::from_iter([
             ("FT", Object::Name(b"Sig".to_vec())),
             ("T", Object::string_literal(name)),
+            ("TU", text_string(signer)),
             ("V", Object::Reference(signature_id)),
             ("Type", Object::Name(b"Annot".to_vec())),
             ("Subtype", Object::Name(b"Widget".to_vec())),
@@ -460,13 +461,14 @@ pub fn add_dss(pdf: &[u8], certificates: &[Vec<u8>], crls: &[Vec<u8>]) -> Result
     let dss_id = (next_id, 0);
     objects.push((dss_id, Object::Dictionary(dss)));
     catalog.set("DSS", Object::Reference(dss_id));
-    // The DSS extends ISO 32000-1, on which PDF/A-2 rests; declared as ETSI asks (ESIC).
+    // The DSS extends ISO 32000-1, on which PDF/A-2 rests; declared as ETSI's developer
+    // extension (ESIC), at the level pyHanko also writes.
     let mut extensions = reader.dictionary(catalog.get(b"Extensions").ok()).unwrap_or_default();
     extensions.set(
         "ESIC",
         Object::Dictionary(Dictionary::from_iter([
             ("BaseVersion", Object::Name(b"1.7".to_vec())),
-            ("ExtensionLevel", Object::Integer(5)),
+            ("ExtensionLevel", Object::Integer(1)),
         ])),
     );
     catalog.set("Extensions", Object::Dictionary(extensions));
