@@ -700,6 +700,26 @@ fn the_samples_sign_and_archive_at_b_lta_and_pyhanko_validates_them_from_the_fil
         }
     }
 
+    // The organisation file's `signing:` names the level, with its key and TSA.
+    let copy = copy_samples(&dir.join("organisation"));
+    let organisation = copy.join("organisations").join("huittinen.yaml");
+    let text = std::fs::read_to_string(&organisation).unwrap();
+    let signing = format!(
+        "signing:\n  key: {}\n  certificate: {}\n  chain: {}\n  tsa: {url}\n  level: B-LTA\n",
+        file("signer.key"),
+        file("signer.pem"),
+        file("signing-ca.pem")
+    );
+    std::fs::write(&organisation, format!("{text}\n{signing}")).unwrap();
+    let record = copy.join("huittinen-lastensuojelu.yaml");
+    let organisation_out = dir.join("organisation-out");
+    let args = ["render", record.to_str().unwrap(), "-o", organisation_out.to_str().unwrap(), "--lang", "fi"];
+    let made = seloste(&[&args[..], &["--format", "pdf", "--sign"]].concat());
+    assert!(made.status.success(), "{}", stderr(&made));
+    let pdf = organisation_out.join("huittinen-lastensuojelu.fi.pdf");
+    let verified = seloste(&["verify", pdf.to_str().unwrap(), trust[0], trust[1], trust[2], trust[3]]);
+    assert!(stdout(&verified).contains("PAdES B-LTA signature"), "{}", stdout(&verified));
+
     // Anything added after the document timestamp is a change.
     let mut appended = std::fs::read(&pdfs[0]).unwrap();
     appended.extend_from_slice(b"\n% added later\n");
