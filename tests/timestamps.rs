@@ -612,6 +612,20 @@ fn b_lt_pdfs_carry_the_chains_and_crls_and_verify_from_them_alone() {
     let result = seloste(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(stderr(&result).contains("give a timestamp authority with --tsa"), "{}", stderr(&result));
 
+    // A TSA whose tokens leave out its CA: refused with the way out, which then works.
+    let no_chain = dir.join("no-chain");
+    let mut args = vec!["render".to_owned(), record.display().to_string(), "-o".into(), no_chain.display().to_string()];
+    args.extend(["--format", "pdf", "--lang", "fi", "--level", "B-LT", "--tsa"].map(str::to_owned));
+    args.push(format!("{}/no-chain", tsa.url));
+    args.extend(key_args(&signer));
+    let result = seloste(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(stderr(&result).contains("--tsa-chain"), "{}", stderr(&result));
+    args.extend(["--tsa-chain".to_owned(), file("tsa-ca.pem")]);
+    let result = seloste(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(result.status.success(), "{}", stderr(&result));
+    let verified = verify(no_chain.join("lieto-lapsiperheet.fi.pdf").to_str().unwrap());
+    assert!(stdout(&verified).contains("PAdES B-LT signature"), "{}", stdout(&verified));
+
     // A DSS whose CRL is another CA's proves nothing about the signer.
     let b_t = dir.join("b-t");
     let args = key_args(&signer);

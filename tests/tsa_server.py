@@ -19,6 +19,7 @@ revoked.pem / revoked.key, which the signing CA's CRL lists as revoked.
 Paths other than / answer badly on purpose, for tests of the client's checks:
 /http-error (HTTP 500), /reject (status rejection), /garbage (not DER),
 /wrong-imprint (a token over other data), /wrong-nonce (a token for another request),
+/no-chain (a good token that carries the TSA's certificate but not its CA's),
 /slow (answers after 30 s).
 """
 
@@ -144,6 +145,8 @@ def make_material(directory):
         os.chmod(path("tsa-ca.key"), 0o600)
     with open(path("tsa.cnf"), "w") as config:
         config.write(TSA_CONFIG.format(dir=directory))
+    with open(path("tsa-no-chain.cnf"), "w") as config:
+        config.write(TSA_CONFIG.format(dir=directory).replace("certs = $dir/tsa-ca.pem\n", ""))
     if not os.path.exists(path("tsaserial")):
         with open(path("tsaserial"), "w") as serial:
             serial.write("01\n")
@@ -153,13 +156,13 @@ def make_material(directory):
 REPLY_LOCK = threading.Lock()
 
 
-def reply(directory, query):
+def reply(directory, query, config="tsa.cnf"):
     """The TSA's DER reply to a DER query."""
     with REPLY_LOCK, tempfile.TemporaryDirectory() as work:
         query_path = os.path.join(work, "query.tsq")
         with open(query_path, "wb") as out:
             out.write(query)
-        return openssl("ts", "-reply", "-config", os.path.join(directory, "tsa.cnf"), "-queryfile", query_path)
+        return openssl("ts", "-reply", "-config", os.path.join(directory, config), "-queryfile", query_path)
 
 
 def query_for(data):
@@ -208,6 +211,8 @@ def handler_for(directory):
                     self.answer(200, reply(directory, query))
                     with REPLY_LOCK, open(os.path.join(directory, "requests.log"), "a") as log:
                         log.write(f"{len(query)}\n")
+                elif mode == "no-chain":
+                    self.answer(200, reply(directory, query, "tsa-no-chain.cnf"))
                 elif mode == "http-error":
                     self.answer(500, b"internal error", "text/plain")
                 elif mode == "reject":

@@ -302,6 +302,9 @@ pub struct TsaArgs {
     /// --tsa, else B-B, or the organisation file's `level`.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub level: Option<LevelArg>,
+    /// The TSA's CA certificates (PEM), for B-LT and B-LTA when its tokens do not carry them.
+    #[arg(long, value_name = "FILE")]
+    pub tsa_chain: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

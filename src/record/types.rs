@@ -355,6 +355,10 @@ pub struct SigningFiles {
     /// The RFC 3161 timestamp authority's URL, for timestamped (PAdES B-T) signatures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tsa: Option<String>,
+    /// The CA certificates (PEM) of the TSA, for B-LT and B-LTA when the TSA's tokens do
+    /// not carry them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tsa_chain: Option<PathBuf>,
     /// The PAdES level of the PDF signatures; by default B-T with a timestamp authority,
     /// B-B without. `--level` overrides it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

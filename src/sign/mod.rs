@@ -29,6 +29,8 @@ pub struct Signer {
     pub time: SystemTime,
     pub tsa: Option<Tsa>,
     pub level: SignatureLevel,
+    /// The TSA's CA certificates where its tokens leave them out (B-LT needs the path).
+    pub tsa_chain: Vec<x509_cert::Certificate>,
 }
 
 impl Signer {
@@ -47,7 +49,12 @@ impl Signer {
                 level.name()
             )));
         }
-        Ok(Signer { identity, time, tsa, level })
+        Ok(Signer { identity, time, tsa, level, tsa_chain: Vec::new() })
+    }
+
+    /// The same signer, completing the TSA's chain with `certificates` (a `--tsa-chain`).
+    pub fn with_tsa_chain(self, certificates: Vec<x509_cert::Certificate>) -> Signer {
+        Signer { tsa_chain: certificates, ..self }
     }
 
     /// The TSA that stamps signatures: none at B-B.
@@ -94,7 +101,11 @@ impl Signer {
         let token = pkix::signed_data::check(token, pkix::signed_data::Content::Embedded(pkix::ID_CT_TST_INFO), false)
             .map_err(|invalid| revocation_error(format!("the timestamp token cannot be read: {invalid}")))?;
         let mut tsa_chain = vec![token.signer.clone()];
-        tsa_chain.extend(token.certificates.iter().filter(|certificate| **certificate != token.signer).cloned());
+        for certificate in token.certificates.iter().chain(&self.tsa_chain) {
+            if !tsa_chain.contains(certificate) {
+                tsa_chain.push(certificate.clone());
+            }
+        }
         let tsa_time = cms.timestamp.as_ref().map_or(self.time, |info| info.gen_time.to_system_time());
 
         let mut crls = Vec::new();
@@ -106,8 +117,12 @@ impl Signer {
             let fetched = fetcher.crls_for(chain)?;
             let roots: Vec<_> = chain.iter().filter(|certificate| is_root(certificate)).cloned().collect();
             if roots.is_empty() {
+                let hint = match role {
+                    "TSA" => "give the TSA's CA certificates with --tsa-chain FILE (or `tsa_chain:` in `signing:`)",
+                    _ => "give the whole chain with --chain FILE (or in the certificate file)",
+                };
                 return Err(revocation_error(format!(
-                    "the {role}'s chain does not reach its root CA, so B-LT cannot prove it: give the whole chain (--chain, or the certificate file)"
+                    "the {role}'s chain does not reach its root CA, so B-LT cannot prove it: {hint}"
                 )));
             }
             pkix::TrustStore::new(roots)
@@ -262,9 +277,17 @@ impl KeySource {
                     failed.insert(register.organisation_path.clone(), error.to_string());
                 })?;
                 let tsa = tsa.clone().or_else(|| files.tsa.clone().map(|url| Tsa { url, timeout: *timeout }));
-                let signer = Signer::new(identity, *time, tsa, level.or(files.level)).inspect_err(|error| {
-                    failed.insert(register.organisation_path.clone(), error.to_string());
-                })?;
+                let tsa_chain = match &files.tsa_chain {
+                    Some(path) => keys::load_certificates(&base.join(path)),
+                    None => Ok(Vec::new()),
+                };
+                let signer = tsa_chain
+                    .and_then(|chain| {
+                        Ok(Signer::new(identity, *time, tsa, level.or(files.level))?.with_tsa_chain(chain))
+                    })
+                    .inspect_err(|error| {
+                        failed.insert(register.organisation_path.clone(), error.to_string());
+                    })?;
                 let signer = Arc::new(signer);
                 loaded.insert(register.organisation_path.clone(), Arc::clone(&signer));
                 Ok(Some(signer))
