@@ -88,7 +88,7 @@ impl Signer {
 
     /// PAdES B-LT: the signer's and the TSA's chains with the CRLs of every certificate
     /// but their roots, fetched now and checked to show that none was revoked at the
-    /// signing time, appended to the signed file as its DSS.
+    /// timestamp's time, appended to the signed file as its DSS.
     fn add_validation_data(&self, signed: &[u8], cms: &cms::Signed) -> Result<Vec<u8>, Error> {
         let timeout = self.tsa.as_ref().map_or(std::time::Duration::from_secs(30), |tsa| tsa.timeout);
         let fetcher = crate::revocation::Fetcher { timeout };
