@@ -230,3 +230,22 @@ fn batch_goes_on_past_a_bad_record_reports_it_and_exits_non_zero() {
     assert_eq!(files_in(&out).len(), 6, "the good records' files: {:?}", files_in(&out));
     assert!(!files_in(&out).iter().any(|path| path.to_string_lossy().contains("huittinen")));
 }
+
+/// Options that shape signatures, given without anything to sign with, are an error
+/// naming the option, not silently ignored.
+#[test]
+fn signature_options_without_a_key_are_refused_by_name() {
+    let dir = scratch("signature-options-without-key");
+    let record = samples().join("lieto-lapsiperheet.yaml");
+    let out = dir.join("out");
+    for (option, value, expected) in [
+        ("--tsa", "http://127.0.0.1:9/", "--tsa timestamps signatures"),
+        ("--level", "B-LT", "--level sets the level of signatures"),
+        ("--tsa-chain", "ca.pem", "--tsa-chain completes the TSA's chain"),
+    ] {
+        let result = seloste(&["render", record.to_str().unwrap(), "-o", out.to_str().unwrap(), option, value]);
+        assert!(!result.status.success(), "{option} without a key was accepted");
+        assert!(stderr(&result).contains(expected), "{option}: {}", stderr(&result));
+        assert!(files_in(&out).is_empty(), "{option}: something was written");
+    }
+}

@@ -437,11 +437,14 @@ fn key_source(args: &SigningArgs) -> Result<KeySource, Failure> {
     if args.sign {
         return Ok(KeySource::per_organisation(time, args.tsa.tsa(), args.tsa.level(), args.tsa.timeout()));
     }
-    if args.tsa.tsa.is_some() {
-        return Err(Error::Usage(
-            "--tsa timestamps signatures: sign with --key and --cert, --sign or --test-key".into(),
-        )
-        .into());
+    // Options that shape signatures mean nothing without one: say so rather than ignore them.
+    let given = [
+        (args.tsa.tsa.is_some(), "--tsa timestamps signatures"),
+        (args.tsa.level.is_some(), "--level sets the level of signatures"),
+        (args.tsa.tsa_chain.is_some(), "--tsa-chain completes the TSA's chain for signatures"),
+    ];
+    if let Some((_, what)) = given.iter().find(|(present, _)| *present) {
+        return Err(Error::Usage(format!("{what}: sign with --key and --cert, --sign or --test-key")).into());
     }
     Ok(KeySource::None)
 }
