@@ -31,8 +31,10 @@ pub const FIRST_ALGORITHM: ObjectIdentifier = const_oid::db::rfc5912::ID_SHA_256
 /// What a sealing or a renewal did.
 #[derive(Debug, Default)]
 pub struct Done {
-    /// Versions given a new record.
-    pub versions: usize,
+    /// Versions given their first record.
+    pub sealed: usize,
+    /// Versions whose record was renewed.
+    pub renewed: usize,
     /// Timestamps asked of the TSA.
     pub requests: usize,
     /// One line per version that could not be given one, naming it and why.
@@ -100,7 +102,7 @@ fn seal_locked(bags: &[PathBuf], tsa: &Tsa, algorithm: ObjectIdentifier) -> Resu
             archive_time_stamp_sequence: vec![vec![archive_time_stamp(&tree, leaf, &token)]],
         };
         match write(bag_dir, 1, &record) {
-            Ok(()) => done.versions += 1,
+            Ok(()) => done.sealed += 1,
             Err(err) => done.problems.push(err.to_string()),
         }
     }
@@ -160,7 +162,7 @@ pub fn renew(root: &Path, tsa: &Tsa, new_algorithm: Option<ObjectIdentifier>, no
         for (renewal, leaf) in &leaves {
             let stamp = archive_time_stamp(&tree, leaf, &token);
             match renewal.write(stamp, new_algorithm) {
-                Ok(()) => done.versions += 1,
+                Ok(()) => done.renewed += 1,
                 Err(err) => done.problems.push(err.to_string()),
             }
         }

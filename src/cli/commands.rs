@@ -352,10 +352,17 @@ fn archive_renew(archive: &Path, tsa: Tsa, digest: Option<&str>) -> Result<ExitC
         Some(algorithm) => format!("hash-tree renewal with {}", ers::digest_name(&algorithm)),
         None => "timestamp renewal".to_owned(),
     };
+    if done.sealed > 0 {
+        out(format!(
+            "sealed   {}: {} without a record given their first",
+            archive.display(),
+            print::counted(done.sealed, "version")
+        ))?;
+    }
     out(format!(
         "renewed  {}: {} ({kind}), {} to {}",
         archive.display(),
-        print::counted(done.versions, "version"),
+        print::counted(done.renewed, "version"),
         print::counted(done.requests, "request"),
         tsa.url
     ))?;

@@ -227,7 +227,7 @@ pub fn summary(report: &Report, output: &Path, elapsed: Duration) -> Result<(), 
             Ok(done) => {
                 out(format!(
                     "evidence records: {} under {} from {}",
-                    counted(done.versions, "new version"),
+                    counted(done.sealed, "new version"),
                     counted(done.requests, "timestamp"),
                     tsa.url
                 ))?;
