@@ -7,7 +7,8 @@
 //! as `verify` later decides it from the same bytes. Certificates that name only an OCSP
 //! responder are refused with a clear error: seloste embeds CRLs.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use const_oid::db::rfc5280::{ID_CE_CRL_DISTRIBUTION_POINTS, ID_PE_AUTHORITY_INFO_ACCESS};
@@ -23,13 +24,20 @@ use crate::pkix::certs::common_name;
 /// The largest CRL read: a CA's full list of revoked certificates for years of issuing.
 const MAX_CRL_BYTES: u64 = 32 << 20;
 
-/// Where to fetch revocation data from, and how long to wait for each answer.
-#[derive(Clone, Debug)]
+/// Fetches CRLs, waiting at most `timeout` for each answer, and keeps what it fetched:
+/// a batch signs every notice with the same chains, so each list is fetched once per run,
+/// not once per PDF.
+#[derive(Debug)]
 pub struct Fetcher {
-    pub timeout: Duration,
+    timeout: Duration,
+    fetched: Mutex<BTreeMap<String, Vec<u8>>>,
 }
 
 impl Fetcher {
+    pub fn new(timeout: Duration) -> Fetcher {
+        Fetcher { timeout, fetched: Mutex::new(BTreeMap::new()) }
+    }
+
     /// The CRLs (DER) covering every certificate of `chain` that is not self-signed (a
     /// root is trusted as itself), each distribution point fetched once.
     pub fn crls_for(&self, chain: &[Certificate]) -> Result<Vec<Vec<u8>>, Error> {
@@ -37,7 +45,17 @@ impl Fetcher {
         for certificate in chain.iter().filter(|certificate| !self_signed(certificate)) {
             urls.insert(crl_url(certificate)?);
         }
-        urls.into_iter().map(|url| self.fetch(&url)).collect()
+        urls.into_iter().map(|url| self.fetch_once(&url)).collect()
+    }
+
+    fn fetch_once(&self, url: &str) -> Result<Vec<u8>, Error> {
+        let known = self.fetched.lock().unwrap_or_else(|poison| poison.into_inner()).get(url).cloned();
+        if let Some(crl) = known {
+            return Ok(crl);
+        }
+        let crl = self.fetch(url)?;
+        self.fetched.lock().unwrap_or_else(|poison| poison.into_inner()).insert(url.to_owned(), crl.clone());
+        Ok(crl)
     }
 
     fn fetch(&self, url: &str) -> Result<Vec<u8>, Error> {

@@ -31,6 +31,8 @@ pub struct Signer {
     pub level: SignatureLevel,
     /// The TSA's CA certificates where its tokens leave them out (B-LT needs the path).
     pub tsa_chain: Vec<x509_cert::Certificate>,
+    /// Where B-LT's CRLs come from, each fetched once per run.
+    revocation: crate::revocation::Fetcher,
 }
 
 impl Signer {
@@ -49,7 +51,9 @@ impl Signer {
                 level.name()
             )));
         }
-        Ok(Signer { identity, time, tsa, level, tsa_chain: Vec::new() })
+        let timeout = tsa.as_ref().map_or(std::time::Duration::from_secs(30), |tsa| tsa.timeout);
+        let revocation = crate::revocation::Fetcher::new(timeout);
+        Ok(Signer { identity, time, tsa, level, tsa_chain: Vec::new(), revocation })
     }
 
     /// The same signer, completing the TSA's chain with `certificates` (a `--tsa-chain`).
@@ -90,8 +94,6 @@ impl Signer {
     /// but their roots, fetched now and checked to show that none was revoked at the
     /// timestamp's time, appended to the signed file as its DSS.
     fn add_validation_data(&self, signed: &[u8], cms: &cms::Signed) -> Result<Vec<u8>, Error> {
-        let timeout = self.tsa.as_ref().map_or(std::time::Duration::from_secs(30), |tsa| tsa.timeout);
-        let fetcher = crate::revocation::Fetcher { timeout };
         let mut signer_chain = vec![self.identity.certificate.clone()];
         signer_chain.extend(self.identity.chain.iter().cloned());
         let token = cms
@@ -114,7 +116,7 @@ impl Signer {
             ("signer", &signer_chain, tsa_time, pkix::path::Usage::DocumentSigning),
             ("TSA", &tsa_chain, tsa_time, pkix::path::Usage::TimeStamping),
         ] {
-            let fetched = fetcher.crls_for(chain)?;
+            let fetched = self.revocation.crls_for(chain)?;
             let roots: Vec<_> = chain.iter().filter(|certificate| is_root(certificate)).cloned().collect();
             if roots.is_empty() {
                 let hint = match role {
