@@ -202,14 +202,7 @@ fn update_objects(reader: &Reader, field: &Field) -> Result<Update, Error> {
     add_to_form(reader, &mut catalog, widget_id);
 
     let mut page = target.page;
-    let mut annotations = page
-        .get(b"Annots")
-        .ok()
-        .and_then(|annotations| reader.resolve(annotations))
-        .and_then(|array| array.as_array().ok().cloned())
-        .unwrap_or_default();
-    annotations.push(Object::Reference(widget_id));
-    page.set("Annots", Object::Array(annotations));
+    page.set("Annots", with_reference(reader, &page, b"Annots", widget_id));
     page.set("Tabs", Object::Name(b"S".to_vec()));
 
     let mut objects = vec![
@@ -228,16 +221,22 @@ fn update_objects(reader: &Reader, field: &Field) -> Result<Update, Error> {
 /// settings, and the new field joins them.
 fn add_to_form(reader: &Reader, catalog: &mut Dictionary, field: ObjectId) {
     let mut acroform = reader.dictionary(catalog.get(b"AcroForm").ok()).unwrap_or_default();
-    let mut fields = acroform
-        .get(b"Fields")
-        .ok()
-        .and_then(|fields| reader.resolve(fields))
-        .and_then(|fields| fields.as_array().ok().cloned())
-        .unwrap_or_default();
-    fields.push(Object::Reference(field));
-    acroform.set("Fields", Object::Array(fields));
+    acroform.set("Fields", with_reference(reader, &acroform, b"Fields", field));
     acroform.set("SigFlags", Object::Integer(3));
     catalog.set("AcroForm", Object::Dictionary(acroform));
+}
+
+/// The array at `key` in `dictionary` (direct or referred to), with a reference to `id`
+/// added at its end: a page's annotations, a form's fields.
+fn with_reference(reader: &Reader, dictionary: &Dictionary, key: &[u8], id: ObjectId) -> Object {
+    let mut items = dictionary
+        .get(key)
+        .ok()
+        .and_then(|items| reader.resolve(items))
+        .and_then(|items| items.as_array().ok().cloned())
+        .unwrap_or_default();
+    items.push(Object::Reference(id));
+    Object::Array(items)
 }
 
 /// The widget annotation and where it goes in the structure tree.
