@@ -235,14 +235,16 @@ enum Found {
     Other(Outcome),
 }
 
-/// Typst's memo cache grows with every compilation. After every record, entries the
-/// record before did not use are dropped: what every document uses (fonts, the layout)
-/// stays warm, and a record's own layouts go. On records that differ as real ones do
-/// (bench/run.py's varied records, 300 notices, PDF, 2 jobs, medians of 3), evicting
-/// every 32 records at age 2 peaked at 1,426 MB in 7.36 s; every 4 at age 1, 211 MB;
-/// every record at age 1, 118 MB in 7.89 s.
-const EVICT_EVERY: usize = 1;
-const EVICT_MAX_AGE: usize = 1;
+/// Typst's memo cache grows with every compilation, so after every record the entries
+/// that no record used in the last this-many records per worker are dropped: what every
+/// notice lays out the same (fonts, fixed texts, the title block) stays warm, and so does
+/// a record's fi and sv notice until its fi+sv form has reused them whole; its own layouts
+/// go soon after. The age counts evictions, which every worker makes, hence per worker: at
+/// a fixed age of 1, with 2 jobs, the other worker's evictions dropped a record's fi notice
+/// before its fi+sv form came. Measured (bench/run.py's varied records, 1,002 notices, PDF,
+/// 2 jobs, medians of 3): age 1: 16.8 s, 179 MiB; age 4: 11.7-12.6 s, 201-206 MiB; age 8:
+/// 12.5 s, 234 MiB; age 16: 12.1 s, 300 MiB. With 1 job the age made no difference.
+const RECORDS_KEPT_PER_WORKER: usize = 2;
 
 /// The records a batch will process, found before any is processed: which files are
 /// records, which shard they fall in, and which ids repeat. Deciding this up front keeps
@@ -347,7 +349,6 @@ fn execute(
     let keys = Mutex::new(keys);
     let archiving = archiving.map(Mutex::new);
     let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::with_capacity(plan.work.len()));
     let finish = |index: usize, outcome: Outcome| {
         progress(&plan.outcomes[index].0, &outcome);
@@ -396,10 +397,8 @@ fn execute(
                     Ok(Step::Done(outcome)) => finish(index, outcome),
                     Err(err) => finish(index, Outcome::Failed(err)),
                 }
-                if (done.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(EVICT_EVERY) {
-                    comemo::evict(EVICT_MAX_AGE);
-                    release_freed_memory();
-                }
+                comemo::evict(RECORDS_KEPT_PER_WORKER * pool.current_num_threads());
+                release_freed_memory();
             }
         });
         drop(to_store);
