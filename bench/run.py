@@ -315,7 +315,7 @@ def typst_baseline(composer, records, work, repeat):
         documents.append(folder)
 
     def command(folder, run):
-        return [typst, "compile", "--root", folder, "--font-path", ROOT / "fonts", "--ignore-system-fonts",
+        return [typst, "compile", "--features", "a11y-extras", "--root", folder, "--font-path", ROOT / "fonts", "--ignore-system-fonts",
                 "--pdf-standard", "a-2a", "--pdf-standard", "ua-1", "--creation-timestamp", "1793577600",
                 folder / "main.typ", folder / f"notice-{run}.pdf"]
 
