@@ -48,13 +48,15 @@ impl Fetcher {
         urls.into_iter().map(|url| self.fetch_once(&url)).collect()
     }
 
+    /// The list at `url`, fetched on first need. The lock is held while fetching, so that
+    /// workers needing the same list at once wait for one download instead of making two.
     fn fetch_once(&self, url: &str) -> Result<Vec<u8>, Error> {
-        let known = self.fetched.lock().unwrap_or_else(|poison| poison.into_inner()).get(url).cloned();
-        if let Some(crl) = known {
-            return Ok(crl);
+        let mut fetched = self.fetched.lock().unwrap_or_else(|poison| poison.into_inner());
+        if let Some(crl) = fetched.get(url) {
+            return Ok(crl.clone());
         }
         let crl = self.fetch(url)?;
-        self.fetched.lock().unwrap_or_else(|poison| poison.into_inner()).insert(url.to_owned(), crl.clone());
+        fetched.insert(url.to_owned(), crl.clone());
         Ok(crl)
     }
 

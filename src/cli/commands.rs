@@ -267,8 +267,7 @@ fn batch(
 fn sign(files: &[PathBuf], key: &KeyArgs, signing_time: Option<&str>, tsa: &TsaArgs) -> Result<ExitCode, Failure> {
     let time = signing_time_of(signing_time)?;
     let spec = key.access.spec(&key.key, key.cert.as_deref(), key.chain.as_deref());
-    let signer =
-        Signer::new(Identity::load(&spec, time)?, time, tsa.tsa(), tsa.level())?.with_tsa_chain(tsa_chain(tsa)?);
+    let signer = command_line_signer(Identity::load(&spec, time)?, time, tsa)?;
     let mut failed = 0;
     for file in files {
         match seloste::sign::sign_file(&signer, file) {
@@ -330,9 +329,11 @@ fn archive_list(archive: &Path, register: Option<&str>, records: Option<&Path>) 
     Ok(ExitCode::SUCCESS)
 }
 
-/// The TSA's CA certificates given with `--tsa-chain`, if any.
-fn tsa_chain(args: &TsaArgs) -> Result<Vec<x509_cert::Certificate>, Error> {
-    args.tsa_chain.as_deref().map_or(Ok(Vec::new()), keys::load_certificates)
+/// The signer of one key given on the command line, with the command line's timestamp
+/// authority, level and TSA chain (`--tsa-chain`).
+fn command_line_signer(identity: Identity, time: SystemTime, args: &TsaArgs) -> Result<Signer, Error> {
+    let tsa_chain = args.tsa_chain.as_deref().map_or(Ok(Vec::new()), keys::load_certificates)?;
+    Ok(Signer::new(identity, time, args.tsa(), args.level())?.with_tsa_chain(tsa_chain))
 }
 
 fn archive_renew(archive: &Path, tsa: Tsa, digest: Option<&str>) -> Result<ExitCode, Failure> {
@@ -416,9 +417,7 @@ fn key_source(args: &SigningArgs) -> Result<KeySource, Failure> {
     let time = signing_time_of(args.signing_time.as_deref())?;
     if let Some(key) = &args.key {
         let identity = Identity::load(&args.access.spec(key, args.cert.as_deref(), args.chain.as_deref()), time)?;
-        let signer =
-            Signer::new(identity, time, args.tsa.tsa(), args.tsa.level())?.with_tsa_chain(tsa_chain(&args.tsa)?);
-        return Ok(KeySource::One(Arc::new(signer)));
+        return Ok(KeySource::One(Arc::new(command_line_signer(identity, time, &args.tsa)?)));
     }
     if let Some(dir) = &args.test_key {
         let key = dir.join("key.pem");
@@ -437,9 +436,7 @@ fn key_source(args: &SigningArgs) -> Result<KeySource, Failure> {
             }
         }
         let identity = Identity::load(&KeySpec::files(&key, &dir.join("cert.pem"), None), time)?;
-        let signer =
-            Signer::new(identity, time, args.tsa.tsa(), args.tsa.level())?.with_tsa_chain(tsa_chain(&args.tsa)?);
-        return Ok(KeySource::One(Arc::new(signer)));
+        return Ok(KeySource::One(Arc::new(command_line_signer(identity, time, &args.tsa)?)));
     }
     if args.sign {
         return Ok(KeySource::per_organisation(time, args.tsa.tsa(), args.tsa.level(), args.tsa.timeout()));

@@ -111,25 +111,31 @@ impl Signer {
         let tsa_time = cms.timestamp.as_ref().map_or(self.time, |info| info.gen_time.to_system_time());
 
         let mut crls = Vec::new();
-        for (role, chain, at, usage) in [
-            // verify checks the signer's chain at the timestamp's time; so is it checked here.
-            ("signer", &signer_chain, tsa_time, pkix::path::Usage::DocumentSigning),
-            ("TSA", &tsa_chain, tsa_time, pkix::path::Usage::TimeStamping),
+        // Both chains are checked at the timestamp's time, as verify checks them.
+        for (role, chain, usage, hint) in [
+            (
+                "signer",
+                &signer_chain,
+                pkix::path::Usage::DocumentSigning,
+                "give the whole chain with --chain FILE (or in the certificate file)",
+            ),
+            (
+                "TSA",
+                &tsa_chain,
+                pkix::path::Usage::TimeStamping,
+                "give the TSA's CA certificates with --tsa-chain FILE (or `tsa_chain:` in `signing:`)",
+            ),
         ] {
             let fetched = self.revocation.crls_for(chain)?;
             let roots: Vec<_> = chain.iter().filter(|certificate| is_root(certificate)).cloned().collect();
             if roots.is_empty() {
-                let hint = match role {
-                    "TSA" => "give the TSA's CA certificates with --tsa-chain FILE (or `tsa_chain:` in `signing:`)",
-                    _ => "give the whole chain with --chain FILE (or in the certificate file)",
-                };
                 return Err(revocation_error(format!(
                     "the {role}'s chain does not reach its root CA, so B-LT cannot prove it: {hint}"
                 )));
             }
             pkix::TrustStore::new(roots)
                 .with_revocation(fetched.clone(), Vec::new())
-                .validate(&chain[0], chain, at, usage)
+                .validate(&chain[0], chain, tsa_time, usage)
                 .map_err(|invalid| revocation_error(format!("the {role}'s chain: {invalid}")))?;
             crls.extend(fetched);
         }
