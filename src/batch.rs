@@ -200,7 +200,8 @@ pub struct Options<'a> {
 /// binary's allocator) and glibc's (what C code and a library user's program use). With
 /// glibc alone, the memory freed in the workers' arenas stayed with the process: peak RSS
 /// grew from 67 MiB at 1,002 notices to 106-186 MiB at 10,002 (bench/run.py). With
-/// mimalloc and mi_collect after each record: 195-205 MB at 1,002, 208 MB at 3,003.
+/// mimalloc and mi_collect after each record: 195-205 MB at 1,002, 208 MB at 3,003; and
+/// with transparent huge pages off as well (src/main.rs): 141 MiB at 1,002, 148 at 10,000.
 fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim takes no pointer and works on the allocator's own free lists under
