@@ -249,3 +249,54 @@ fn signature_options_without_a_key_are_refused_by_name() {
         assert!(files_in(&out).is_empty(), "{option}: something was written");
     }
 }
+
+/// A mistake in the other signing options is found before a `--test-key` folder is
+/// filled: the run fails and leaves no key behind. A certificate file that is not one is
+/// named as a certificate file.
+#[test]
+fn a_signing_option_in_error_leaves_no_test_key_behind() {
+    let dir = scratch("signing-option-before-test-key");
+    std::fs::write(dir.join("not-pem.pem"), "not a certificate\n").unwrap();
+    let record = samples().join("lieto-lapsiperheet.yaml");
+    let out = dir.join("out");
+    let keys = dir.join("test-key");
+    let missing = dir.join("missing.pem");
+    let not_pem = dir.join("not-pem.pem");
+    for (option, value, expected) in [
+        ("--tsa-chain", missing.to_str().unwrap(), "missing.pem: cannot read"),
+        ("--tsa-chain", not_pem.to_str().unwrap(), "[certificate.file]"),
+        ("--level", "B-T", "--level B-T timestamps the signatures"),
+    ] {
+        let args =
+            ["render", record.to_str().unwrap(), "-o", out.to_str().unwrap(), "--test-key", keys.to_str().unwrap()];
+        let result = seloste(&[&args[..], &[option, value]].concat());
+        assert!(!result.status.success(), "{option} {value} was accepted");
+        assert!(stderr(&result).contains(expected), "{option} {value}: {}", stderr(&result));
+        assert!(!keys.exists(), "{option} {value}: a test key was made: {:?}", files_in(&keys));
+        assert!(files_in(&out).is_empty(), "{option} {value}: something was written");
+    }
+}
+
+/// A dry run writes nothing, not even the test key it would sign with; it says it would
+/// make one and lists the signed files the real run writes.
+#[test]
+fn a_dry_run_makes_no_test_key() {
+    let dir = scratch("dry-run-test-key");
+    let record = samples().join("lieto-lapsiperheet.yaml");
+    let out = dir.join("out");
+    let keys = dir.join("test-key");
+    let args = ["--test-key", keys.to_str().unwrap()];
+    let dry =
+        seloste(&[&["render", "--dry-run", record.to_str().unwrap(), "-o", out.to_str().unwrap()], &args[..]].concat());
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(!keys.exists() && !out.exists(), "a dry run wrote {:?} {:?}", files_in(&keys), files_in(&out));
+    assert!(stdout(&dry).contains("would make a TEST signing key"), "{}", stdout(&dry));
+    let real = seloste(&[&["render", record.to_str().unwrap(), "-o", out.to_str().unwrap()], &args[..]].concat());
+    assert!(real.status.success(), "{}", stderr(&real));
+    let files = |output: &std::process::Output, said: &str| -> Vec<String> {
+        stdout(output).lines().filter_map(|line| line.strip_prefix(said)).map(str::to_owned).collect()
+    };
+    let written = files(&real, "wrote ");
+    assert!(written.iter().any(|file| file.ends_with(".p7s")), "nothing signed: {written:?}");
+    assert_eq!(files(&dry, "would write "), written, "the dry run's plan is not what the run wrote");
+}

@@ -178,7 +178,7 @@ fn render(
     dry_run: bool,
 ) -> Result<ExitCode, Failure> {
     let engine = engine(templates)?;
-    let mut keys = key_source(signing)?;
+    let mut keys = key_source(signing, dry_run)?;
     // Organisation files and archive plans given with the records (`render records/*.yaml`)
     // are passed over with a note, as `batch` passes over them.
     let batch::Given { records, skipped } = batch::records_among(records)?;
@@ -192,7 +192,9 @@ fn render(
             let register = checked.register;
             let signer = keys.for_register(&register)?;
             if dry_run {
-                let names = engine.planned_files(&register, &output.forms(), &output.formats(), signer.is_some())?;
+                // A test key not made yet (see key_source) still signs the real run.
+                let signed = signer.is_some() || signing.test_key.is_some();
+                let names = engine.planned_files(&register, &output.forms(), &output.formats(), signed)?;
                 return Ok(names.into_iter().map(|name| (output.output.join(name), "would write")).collect());
             }
             let outputs = engine.produce(&register, &output.forms(), &output.formats(), signer.as_deref())?;
@@ -249,7 +251,7 @@ fn batch(
     archive: Option<&Path>,
 ) -> Result<ExitCode, Failure> {
     let engine = engine(templates)?;
-    let keys = key_source(signing)?;
+    let keys = key_source(signing, false)?;
     let archiving = match archive {
         Some(path) => Some(Archiving::new(Archive::open(path)?, SystemTime::now())),
         None => None,
@@ -267,7 +269,7 @@ fn batch(
 fn sign(files: &[PathBuf], key: &KeyArgs, signing_time: Option<&str>, tsa: &TsaArgs) -> Result<ExitCode, Failure> {
     let time = signing_time_of(signing_time)?;
     let spec = key.access.spec(&key.key, key.cert.as_deref(), key.chain.as_deref());
-    let signer = command_line_signer(Identity::load(&spec, time)?, time, tsa)?;
+    let signer = command_line_signer(Identity::load(&spec, time)?, time, tsa, tsa_chain(tsa)?)?;
     let mut failed = 0;
     for file in files {
         match seloste::sign::sign_file(&signer, file) {
@@ -331,9 +333,18 @@ fn archive_list(archive: &Path, register: Option<&str>, records: Option<&Path>) 
 
 /// The signer of one key given on the command line, with the command line's timestamp
 /// authority, level and TSA chain (`--tsa-chain`).
-fn command_line_signer(identity: Identity, time: SystemTime, args: &TsaArgs) -> Result<Signer, Error> {
-    let tsa_chain = args.tsa_chain.as_deref().map_or(Ok(Vec::new()), keys::load_certificates)?;
+fn command_line_signer(
+    identity: Identity,
+    time: SystemTime,
+    args: &TsaArgs,
+    tsa_chain: Vec<x509_cert::Certificate>,
+) -> Result<Signer, Error> {
     Ok(Signer::new(identity, time, args.tsa(), args.level())?.with_tsa_chain(tsa_chain))
+}
+
+/// The certificates of `--tsa-chain`, none without it.
+fn tsa_chain(args: &TsaArgs) -> Result<Vec<x509_cert::Certificate>, Error> {
+    args.tsa_chain.as_deref().map_or(Ok(Vec::new()), keys::load_certificates)
 }
 
 fn archive_renew(archive: &Path, tsa: Tsa, digest: Option<&str>) -> Result<ExitCode, Failure> {
@@ -412,15 +423,24 @@ fn parse_date(option: &str, text: &str) -> Result<Date, Error> {
 }
 
 /// Where the signing keys come from: one key given on the command line, a test key made
-/// on first use, each organisation file's own, or none.
-fn key_source(args: &SigningArgs) -> Result<KeySource, Failure> {
+/// on first use, each organisation file's own, or none. A dry run makes no test key: it
+/// says it would, and signs nothing.
+fn key_source(args: &SigningArgs, dry_run: bool) -> Result<KeySource, Failure> {
     let time = signing_time_of(args.signing_time.as_deref())?;
     if let Some(key) = &args.key {
         let identity = Identity::load(&args.access.spec(key, args.cert.as_deref(), args.chain.as_deref()), time)?;
-        return Ok(KeySource::One(Arc::new(command_line_signer(identity, time, &args.tsa)?)));
+        return Ok(KeySource::One(Arc::new(command_line_signer(identity, time, &args.tsa, tsa_chain(&args.tsa)?)?)));
     }
     if let Some(dir) = &args.test_key {
+        // The other signing options are checked first, so that a mistake in them leaves
+        // no key behind.
+        seloste::sign::signature_level(args.tsa.tsa().as_ref(), args.tsa.level())?;
+        let chain = tsa_chain(&args.tsa)?;
         let key = dir.join("key.pem");
+        if !key.exists() && dry_run {
+            out(format!("would make a TEST signing key and certificate in {}", dir.display()))?;
+            return Ok(KeySource::None);
+        }
         if !key.exists() {
             let valid_from = Date::parse("2020-01-01").expect("a valid date");
             let valid_until = Date::parse("2049-12-31").expect("a valid date");
@@ -436,7 +456,7 @@ fn key_source(args: &SigningArgs) -> Result<KeySource, Failure> {
             }
         }
         let identity = Identity::load(&KeySpec::files(&key, &dir.join("cert.pem"), None), time)?;
-        return Ok(KeySource::One(Arc::new(command_line_signer(identity, time, &args.tsa)?)));
+        return Ok(KeySource::One(Arc::new(command_line_signer(identity, time, &args.tsa, chain)?)));
     }
     if args.sign {
         return Ok(KeySource::per_organisation(time, args.tsa.tsa(), args.tsa.level(), args.tsa.timeout()));

@@ -92,7 +92,8 @@ fn read_key_file(path: &Path) -> Result<Vec<u8>, Error> {
 
 /// Reads every certificate of a PEM file, in order.
 pub fn load_certificates(path: &Path) -> Result<Vec<Certificate>, Error> {
-    certificates_from_pem(&read_key_file(path)?).map_err(|message| key_error(path, message))
+    certificates_from_pem(&read_key_file(path)?)
+        .map_err(|message| Error::input(Diagnostic::error("certificate.file", path, "", message)))
 }
 
 fn read_password(spec: &KeySpec, path: &Path, what: &str) -> Result<Secret, Error> {

@@ -44,13 +44,7 @@ impl Signer {
         tsa: Option<Tsa>,
         level: Option<SignatureLevel>,
     ) -> Result<Signer, Error> {
-        let level = level.unwrap_or(if tsa.is_some() { SignatureLevel::Timestamped } else { SignatureLevel::Basic });
-        if level >= SignatureLevel::Timestamped && tsa.is_none() {
-            return Err(Error::Usage(format!(
-                "--level {} timestamps the signatures: give a timestamp authority with --tsa URL (or `tsa:` in the organisation file's `signing:`)",
-                level.name()
-            )));
-        }
+        let level = signature_level(tsa.as_ref(), level)?;
         let timeout = tsa.as_ref().map_or(std::time::Duration::from_secs(30), |tsa| tsa.timeout);
         let revocation = crate::revocation::Fetcher::new(timeout);
         Ok(Signer { identity, time, tsa, level, tsa_chain: Vec::new(), revocation })
@@ -222,6 +216,20 @@ fn key_spec(files: &crate::record::SigningFiles, base: &Path) -> KeySpec {
         module: files.pkcs11_module.as_ref().map(|path| base.join(path)),
         rsa_pss: files.rsa_pss,
     }
+}
+
+/// The level signatures get: the one asked for, else B-T with a timestamp authority and
+/// B-B without. A timestamped level without an authority is an error; a command line
+/// checks it before it makes anything (a test key) for signing.
+pub fn signature_level(tsa: Option<&Tsa>, level: Option<SignatureLevel>) -> Result<SignatureLevel, Error> {
+    let level = level.unwrap_or(if tsa.is_some() { SignatureLevel::Timestamped } else { SignatureLevel::Basic });
+    if level >= SignatureLevel::Timestamped && tsa.is_none() {
+        return Err(Error::Usage(format!(
+            "--level {} timestamps the signatures: give a timestamp authority with --tsa URL (or `tsa:` in the organisation file's `signing:`)",
+            level.name()
+        )));
+    }
+    Ok(level)
 }
 
 /// Where the signing key of each register comes from.
