@@ -13,7 +13,10 @@ and the command that produced it. The same documents repeated are measured once 
 labelled as the best case they are: Typst's memo cache lays them out only once. A "notice" is one register in one language form, as
 PDF + DOCX (+ signatures and archive entry in the full pipeline).
 
-Each timing is the median of --repeat runs, with the spread. Every run writes into new
+Each timing is the median of --repeat runs, with the spread; the peak memory is the
+highest of its runs. The commands a figure compares run in turn, one run of each per
+round, after a sync, so that load on a shared machine and the disk's writeback fall on
+all of them alike. Every run writes into new
 folders and nothing is deleted until the end: right after many files are deleted, ext4
 spends long searching for free inodes, which once made a run 3x slower. The work folder
 is on /tmp unless --work-dir says otherwise (/dev/shm keeps the disk out of the figures).
@@ -123,28 +126,26 @@ class Timing:
         return f"{self.runs[0]:.2f}-{self.runs[-1]:.2f} s over {len(self.runs)}"
 
 
-def measure(make_command, repeat):
-    """Runs `make_command(run)` for run 0, 1, ... `repeat` - 1."""
-    seconds, rss = [], []
+def measure_in_turn(runners, repeat):
+    """Runs each of `runners` (run -> (seconds, peak RSS in MiB)) once per round, for
+    `repeat` rounds, each after flushing what earlier runs left to write. A figure that
+    compares two of them is then fair on a shared machine: load that comes and goes falls
+    on both alike, not on whichever was measured while it lasted (run one after the
+    other, PDF-only measured 10.2 s in one run and 12.4 s in the next). And on a disk, a
+    run does not pay for the writeback of the one before."""
+    results = [([], []) for _ in runners]
     for run in range(repeat):
-        elapsed, peak = run_once(make_command(run))
-        seconds.append(elapsed)
-        rss.append(peak)
-    return Timing(seconds, rss)
-
-
-def measure_alternating(make_a, make_b, repeat):
-    """Runs `make_a(run)` and `make_b(run)` in turn, `repeat` times each, after flushing
-    what earlier runs left to write: on a disk, the runs that come later otherwise pay
-    for the writeback of those before, whichever command they are."""
-    a, b = ([], []), ([], [])
-    for run in range(repeat):
-        for make, (seconds, rss) in ((make_a, a), (make_b, b)):
+        for runner, (seconds, rss) in zip(runners, results):
             os.sync()
-            elapsed, peak = run_once(make(run))
+            elapsed, peak = runner(run)
             seconds.append(elapsed)
             rss.append(peak)
-    return Timing(*a), Timing(*b)
+    return [Timing(*result) for result in results]
+
+
+def command(make_command):
+    """A runner for measure_in_turn: runs `make_command(run)` as one process."""
+    return lambda run: run_once(make_command(run))
 
 
 def run_together(commands):
@@ -199,11 +200,11 @@ def import_figure(binary, work, count, repeat):
     make_import_sources(sources, count, work)
     kinds = sorted({path.suffix for path in sources.iterdir()})
 
-    def command(run):
+    def import_all(run):
         return [binary, "import", sources, "-o", work / f"import-{run}"]
 
-    timing = measure(command, repeat)
-    show(f"import, {count} old notices ({', '.join(kinds)})", f"{timing.seconds:.2f} s, {count / timing.seconds:.0f} notices/s ({timing.spread()})", "< 10 s", command(0))
+    (timing,) = measure_in_turn([command(import_all)], repeat)
+    show(f"import, {count} old notices ({', '.join(kinds)})", f"{timing.seconds:.2f} s, {count / timing.seconds:.0f} notices/s ({timing.spread()})", "< 10 s", import_all(0))
 
 
 SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
@@ -238,8 +239,7 @@ def token_figure(binary, records, notices, keys, work, repeat):
     def with_token(run):
         return [binary, "batch", records, "-o", work / f"token-{run}", "--jobs", "2", "--key", "pkcs11:token=bench;object=signer", "--pkcs11-module", SOFTHSM, "--pin-file", pin]
 
-    file_key = measure(with_file, repeat)
-    token = measure(with_token, repeat)
+    file_key, token = measure_in_turn([command(with_file), command(with_token)], repeat)
     show(
         "token ÷ file key, throughput, 2 jobs",
         f"{file_key.seconds / token.seconds:.2f} ({notices / token.seconds:.1f} vs {notices / file_key.seconds:.1f} notices/s, {token.spread()})",
@@ -270,7 +270,7 @@ def disk_figure(binary, records, notices, signing, work, repeat):
         return [binary, "batch", records, "-o", folder / "out", "--jobs", "2", *signing, "--archive", folder / "archive"]
 
     try:
-        on_disk, in_memory = measure_alternating(lambda run: batch(work, run), lambda run: batch(memory, run), repeat)
+        on_disk, in_memory = measure_in_turn([command(lambda run: batch(work, run)), command(lambda run: batch(memory, run))], repeat)
     finally:
         shutil.rmtree(memory)
     show(
@@ -287,8 +287,8 @@ def html_figure(binary, records, notices, signing, work, repeat):
         format_args = [arg for name in formats for arg in ("--format", name)]
         return [binary, "batch", records, "-o", folder / "out", "--jobs", "2", *format_args, *signing, "--archive", folder / "archive"]
 
-    without, with_html = measure_alternating(
-        lambda run: batch(["pdf", "docx"], run), lambda run: batch(["pdf", "docx", "html"], run), repeat
+    without, with_html = measure_in_turn(
+        [command(lambda run: batch(["pdf", "docx"], run)), command(lambda run: batch(["pdf", "docx", "html"], run))], repeat
     )
     show(
         "PDF + DOCX + HTML ÷ PDF + DOCX, full",
@@ -298,8 +298,9 @@ def html_figure(binary, records, notices, signing, work, repeat):
     )
 
 
-def typst_baseline(composer, records, work, repeat):
-    """Seconds for `typst compile` of every document, one process each, two at a time."""
+def typst_baseline(composer, records, work):
+    """A runner for measure_in_turn: `typst compile` of every document, one process
+    each, two at a time; with the command of one document."""
     typst = shutil.which("typst")
     if typst is None:
         return None, "typst is not installed (cargo install typst-cli --version 0.15.1)"
@@ -314,23 +315,23 @@ def typst_baseline(composer, records, work, repeat):
         shutil.copy(json_file, folder / "data.json")
         documents.append(folder)
 
-    def command(folder, run):
+    def compile_command(folder, run):
         return [typst, "compile", "--features", "a11y-extras", "--root", folder, "--font-path", ROOT / "fonts", "--ignore-system-fonts",
                 "--pdf-standard", "a-2a", "--pdf-standard", "ua-1", "--creation-timestamp", "1793577600",
                 folder / "main.typ", folder / f"notice-{run}.pdf"]
 
     def compile_all(run):
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            for result in pool.map(lambda folder: subprocess.run(command(folder, run), capture_output=True), documents):
+            for result in pool.map(lambda folder: subprocess.run(compile_command(folder, run), capture_output=True), documents):
                 if result.returncode != 0:
                     sys.exit(f"typst compile failed: {result.stderr.decode()}")
 
-    seconds = []
-    for run in range(repeat):
+    def timed(run):
         started = time.perf_counter()
         compile_all(run)
-        seconds.append(time.perf_counter() - started)
-    return Timing(seconds, [0]), command(documents[0], 0)
+        return time.perf_counter() - started, 0
+
+    return timed, compile_command(documents[0], 0)
 
 
 def main():
@@ -391,29 +392,30 @@ def main():
         folder = work / f"repeated-{run}"
         return [binary, "batch", repeated, "-o", folder / "out", "--jobs", "2", *signing, "--archive", folder / "archive"]
 
-    best = measure(full_repeated, options.repeat)
-    full2 = measure(lambda run: full(2, run), options.repeat)
-    full1 = measure(lambda run: full(1, run), options.repeat)
-    pdf2 = measure(pdf_only, options.repeat)
-
-    show("full pipeline, 2 jobs", f"{notices / full2.seconds:.1f} notices/s ({full2.spread()})", ">= 130 notices/s", full(2, 0))
-    show("  best case: the same documents again", f"{notices / best.seconds:.1f} notices/s ({best.spread()})", "(not a real batch)", full_repeated(0))
-    show("full ÷ PDF-only (unsigned), 2 jobs", f"{full2.seconds / pdf2.seconds:.2f} ({full2.seconds:.2f} s / {pdf2.seconds:.2f} s, {pdf2.spread()})", "<= 1.3", pdf_only(0))
-    show("2 jobs ÷ 1 job, throughput", f"{full1.seconds / full2.seconds:.2f} ({full1.seconds:.2f} s / {full2.seconds:.2f} s, {full1.spread()})", ">= 0.95 × the machine ceiling below", full(1, 0))
-
     # What this machine gives two independent processes: the two halves of the batch
     # (--shard) at once, 1 job each, against one process doing it all with 1 job.
     def shard(index, run):
         folder = work / f"shard{index}-{run}"
         return [binary, "batch", records, "-o", folder / "out", "--jobs", "1", "--shard", f"{index}/2", *signing, "--archive", folder / "archive"]
 
-    halves = Timing([run_together([shard(1, run), shard(2, run)]) for run in range(options.repeat)], [0])
-    show("machine: 2 processes ÷ 1, throughput", f"{full1.seconds / halves.seconds:.2f} ({full1.seconds:.2f} s / {halves.seconds:.2f} s)", "(the ceiling for 2 jobs here)", ["(at once)", *shard(1, 0)])
+    def halves(run):
+        return run_together([shard(1, run), shard(2, run)]), 0
 
-    baseline, detail = typst_baseline(composer, records, work, options.repeat)
-    if baseline is None:
+    typst, detail = typst_baseline(composer, records, work)
+    runners = [command(lambda run: full(2, run)), command(lambda run: full(1, run)), command(pdf_only), command(full_repeated), halves]
+    full2, full1, pdf2, best, both_halves, *baseline = measure_in_turn(runners + ([typst] if typst else []), options.repeat)
+
+    show("full pipeline, 2 jobs", f"{notices / full2.seconds:.1f} notices/s ({full2.spread()})", ">= 130 notices/s", full(2, 0))
+    show("  best case: the same documents again", f"{notices / best.seconds:.1f} notices/s ({best.spread()})", "(not a real batch)", full_repeated(0))
+    show("full ÷ PDF-only (unsigned), 2 jobs", f"{full2.seconds / pdf2.seconds:.2f} ({full2.seconds:.2f} s / {pdf2.seconds:.2f} s, {pdf2.spread()})", "<= 1.3", pdf_only(0))
+    show("2 jobs ÷ 1 job, throughput", f"{full1.seconds / full2.seconds:.2f} ({full1.seconds:.2f} s / {full2.seconds:.2f} s, {full1.spread()})", ">= 0.95 × the machine ceiling below", full(1, 0))
+
+    show("machine: 2 processes ÷ 1, throughput", f"{full1.seconds / both_halves.seconds:.2f} ({full1.seconds:.2f} s / {both_halves.seconds:.2f} s)", "(the ceiling for 2 jobs here)", ["(at once)", *shard(1, 0)])
+
+    if not baseline:
         print(f"{'typst CLI baseline':<40} not measured: {detail}")
     else:
+        baseline = baseline[0]
         show(
             "typst compile per document ÷ seloste",
             f"{baseline.seconds / pdf2.seconds:.1f}x PDF-only, {baseline.seconds / full2.seconds:.1f}x full ({baseline.seconds:.2f} s)",
@@ -424,12 +426,17 @@ def main():
     if not options.skip_memory:
         big_records = work / "records-big"
         make_records(big_records, options.memory_notices // 3 + 1)
-        small_cmd = [binary, "batch", records, "-o", work / "mem-small", "--jobs", "2", "--format", "pdf"]
-        big_cmd = [binary, "batch", big_records, "-o", work / "mem-big", "--jobs", "2", "--format", "pdf"]
-        _, small_rss = run_once(small_cmd)
-        _, big_rss = run_once(big_cmd)
-        show(f"peak RSS, {notices} notices (PDF)", f"{small_rss:.0f} MiB", "", small_cmd)
-        show(f"peak RSS, {options.memory_notices} notices (PDF)", f"{big_rss:.0f} MiB, ratio {big_rss / small_rss:.2f}", "<= 1.1x and <= 250 MB", big_cmd)
+        def small_cmd(run):
+            return [binary, "batch", records, "-o", work / f"mem-small-{run}", "--jobs", "2", "--format", "pdf"]
+
+        def big_cmd(run):
+            return [binary, "batch", big_records, "-o", work / f"mem-big-{run}", "--jobs", "2", "--format", "pdf"]
+
+        # The highest peak of each over its runs: where two workers' largest records meet
+        # in time varies from run to run.
+        small, big = measure_in_turn([command(small_cmd), command(big_cmd)], options.repeat)
+        show(f"peak RSS, {notices} notices (PDF)", f"{small.rss:.0f} MiB (highest of {options.repeat})", "", small_cmd(0))
+        show(f"peak RSS, {options.memory_notices} notices (PDF)", f"{big.rss:.0f} MiB (highest of {options.repeat}), ratio {big.rss / small.rss:.2f}", "<= 1.1x and <= 250 MB", big_cmd(0))
     disk_figure(binary, records, notices, signing, work, options.repeat)
     import_figure(binary, work, options.import_sources, options.repeat)
     token_figure(binary, records, notices, keys, work, options.repeat)
