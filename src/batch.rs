@@ -562,6 +562,7 @@ const GROUP_MAX: usize = 32;
 /// flushed again, so the renames are stored before any record is reported done. Where a
 /// filesystem cannot be flushed at once, each record is stored on its own.
 fn store_group(mut group: Vec<(usize, Box<Store>)>, out: &Path, finish: &(dyn Fn(usize, Outcome) + Sync)) {
+    let flush_failed = |message: &str| Outcome::Failed(Error::io(out, "flush to disk", std::io::Error::other(message)));
     let syncs = match filesystem_syncs(&group, out) {
         Ok(Some(syncs)) => syncs,
         Ok(None) => {
@@ -572,7 +573,7 @@ fn store_group(mut group: Vec<(usize, Box<Store>)>, out: &Path, finish: &(dyn Fn
         }
         Err(err) => {
             for (index, _) in group {
-                finish(index, Outcome::Failed(Error::io(out, "flush to disk", std::io::Error::other(err.to_string()))));
+                finish(index, flush_failed(&err.to_string()));
             }
             return;
         }
@@ -589,7 +590,7 @@ fn store_group(mut group: Vec<(usize, Box<Store>)>, out: &Path, finish: &(dyn Fn
     }
     if let Err(message) = sync_all(&syncs) {
         for (index, _) in staged {
-            finish(index, Outcome::Failed(Error::io(out, "flush to disk", std::io::Error::other(message.clone()))));
+            finish(index, flush_failed(&message));
         }
         return;
     }
@@ -599,9 +600,7 @@ fn store_group(mut group: Vec<(usize, Box<Store>)>, out: &Path, finish: &(dyn Fn
     for (index, result) in published {
         let outcome = match (result, &synced) {
             (Err(err), _) => Outcome::Failed(err),
-            (Ok(_), Err(message)) => {
-                Outcome::Failed(Error::io(out, "flush to disk", std::io::Error::other(message.clone())))
-            }
+            (Ok(_), Err(message)) => flush_failed(message),
             (Ok(outcome), Ok(())) => outcome,
         };
         finish(index, outcome);

@@ -217,27 +217,14 @@ impl Token {
         output
     }
 
+    /// pkcs11-tool, logged in to the test token.
+    fn pkcs11_tool(&self, args: &[&str]) -> Output {
+        let login = ["--module", SOFTHSM, "--token-label", "seloste-test", "--login", "--pin", PIN];
+        self.tool("pkcs11-tool", &[&login[..], args].concat())
+    }
+
     fn write_object(&self, kind: &str, file: &Path, id: &str, label: &str) {
-        self.tool(
-            "pkcs11-tool",
-            &[
-                "--module",
-                SOFTHSM,
-                "--token-label",
-                "seloste-test",
-                "--login",
-                "--pin",
-                PIN,
-                "--write-object",
-                file.to_str().unwrap(),
-                "--type",
-                kind,
-                "--id",
-                id,
-                "--label",
-                label,
-            ],
-        );
+        self.pkcs11_tool(&["--write-object", file.to_str().unwrap(), "--type", kind, "--id", id, "--label", label]);
     }
 
     fn new(name: &str) -> Token {
@@ -456,26 +443,16 @@ fn token_errors_are_clear_stop_at_the_first_wrong_pin_and_never_show_it() {
         ],
     );
     // A key that asks for the PIN at every signature, as a citizen card's signing key.
-    token.tool(
-        "pkcs11-tool",
-        &[
-            "--module",
-            SOFTHSM,
-            "--token-label",
-            "seloste-test",
-            "--login",
-            "--pin",
-            PIN,
-            "--keypairgen",
-            "--key-type",
-            "EC:prime256v1",
-            "--id",
-            "04",
-            "--label",
-            "always",
-            "--always-auth",
-        ],
-    );
+    token.pkcs11_tool(&[
+        "--keypairgen",
+        "--key-type",
+        "EC:prime256v1",
+        "--id",
+        "04",
+        "--label",
+        "always",
+        "--always-auth",
+    ]);
     let wrong_pin = write(&token.dir.join("wrong-pin"), "999999");
     let not_a_module = token.dir.join("pin");
     let pin = token.pin_file.to_str().unwrap();

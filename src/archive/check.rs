@@ -84,8 +84,10 @@ fn verify_register(dir: &Path, trust: &TrustStore, proofs: &mut Vec<String>) -> 
     }
     // Once a register's versions are proven by evidence records, one without is either a
     // version whose batch could not reach its TSA or a record that was removed.
-    if found.iter().any(|(_, bag_dir)| !evidence::files(bag_dir).is_empty()) {
-        for (_, bag_dir) in found.iter().filter(|(_, bag_dir)| evidence::files(bag_dir).is_empty()) {
+    let unproven: Vec<&PathBuf> =
+        found.iter().map(|(_, bag_dir)| bag_dir).filter(|bag_dir| evidence::files(bag_dir).is_empty()).collect();
+    if unproven.len() < found.len() {
+        for bag_dir in unproven {
             problems.push(format!(
                 "{}: no evidence record, while other versions of the register have one: give it one with `seloste archive renew ARCHIVE --tsa URL`",
                 bag_dir.display()
